@@ -1,0 +1,93 @@
+"""Scenario + Catalog -> Sizing: the pure calculation. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from . import findings as f
+from .capacity import Capacity, plan_capacity
+from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile
+from .kv import KvAccount, kv_account
+from .memory import NodeBudget, seed_node_budget
+from .scenario import Scenario
+from .units import bytes_to_gib, bytes_to_tib, display_round
+
+
+@dataclass(frozen=True)
+class Results:
+    """The card's six results (display-rounded) and the exact values beside them."""
+
+    kv_per_session_gib: float
+    kv_total_tib: float
+    sessions_per_node: int
+    nodes_minimum: Optional[int]
+    nodes_with_headroom: Optional[int]
+    nodes_final: Optional[int]
+    kv_per_session_bytes: int
+    kv_per_session_gib_exact: float
+    kv_total_bytes: int
+    kv_total_gib_exact: float
+    kv_total_tib_exact: float
+    hbm_total_gib: float
+    kv_budget_gib: float
+
+
+@dataclass(frozen=True)
+class Sizing:
+    scenario: Scenario  # as requested
+    model: ModelEntry
+    server: ServerEntry
+    storage: StorageProfile
+    context_tokens_used: int  # after clamping to max_position_embeddings
+    kv: KvAccount
+    budget: NodeBudget
+    capacity: Capacity
+    results: Results
+    findings: tuple[f.Finding, ...]
+
+    @property
+    def feasible(self) -> bool:
+        return self.capacity.sessions_per_node > 0
+
+
+def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
+    """Size the fleet for `scenario`. Without a catalog, the built-in one plus LLM_SIZING_CATALOG."""
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog()
+    model = catalog.model(scenario.model)
+    server = catalog.server(scenario.server)
+    storage = catalog.storage_profile(scenario.storage)
+
+    context = min(scenario.effective_context, model.max_position_embeddings)
+    kv = kv_account(model, context, scenario.kv_bytes_per_element)
+    budget = seed_node_budget(server, scenario.kv_budget_ratio, scenario.runtime_overhead_gib)
+    per_session = kv.bytes_per_session
+    capacity = plan_capacity(scenario.concurrency, per_session, budget.kv_budget_bytes,
+                             scenario.peak_headroom_ratio, scenario.ha)
+    total = scenario.concurrency * per_session
+    results = Results(
+        kv_per_session_gib=display_round(bytes_to_gib(per_session)),
+        kv_total_tib=display_round(bytes_to_tib(total)),
+        sessions_per_node=capacity.sessions_per_node,
+        nodes_minimum=capacity.nodes_minimum,
+        nodes_with_headroom=capacity.nodes_with_headroom,
+        nodes_final=capacity.nodes_final,
+        kv_per_session_bytes=per_session,
+        kv_per_session_gib_exact=bytes_to_gib(per_session),
+        kv_total_bytes=total,
+        kv_total_gib_exact=bytes_to_gib(total),
+        kv_total_tib_exact=bytes_to_tib(total),
+        hbm_total_gib=bytes_to_gib(budget.hbm_total_bytes),
+        kv_budget_gib=bytes_to_gib(budget.kv_budget_bytes),
+    )
+    found = (
+        f.context_clamped(scenario.effective_context, model.max_position_embeddings, model.name)
+        + f.kv_precision_wide(scenario.kv_precision)
+        + f.prefill_io_pressure(context, storage.type, storage.name)
+        + f.hbm_budget_insufficient(results.kv_budget_gib, results.kv_per_session_gib_exact,
+                                    capacity.sessions_per_node)
+    )
+    return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found))

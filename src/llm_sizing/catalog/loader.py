@@ -1,0 +1,212 @@
+"""The only code that reads catalog files.
+
+A catalog is the built-in entries plus any user directories: `--catalog DIR` (repeatable) and
+the environment variable LLM_SIZING_CATALOG (directories separated by the OS path separator).
+Every `*.json` file under a directory is read; its top-level key (`models`, `servers` or
+`storage`) says which kind it holds. A user entry whose name equals an earlier entry's name
+replaces it; a name or alias claimed by two different entries is an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence, Union
+
+from ..errors import CatalogError, UnknownNameError
+from .entries import ENTRY_TYPES, KIND_NOUN, ModelEntry, ServerEntry, StorageProfile
+
+ENV_VAR = "LLM_SIZING_CATALOG"
+KINDS = tuple(ENTRY_TYPES)  # ("models", "servers", "storage")
+
+Entry = Union[ModelEntry, ServerEntry, StorageProfile]
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kind: str):
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_text(kind)))
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def schema_text(kind: str) -> str:
+    return (PACKAGE_DIR / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
+
+
+def _line_of(text: str, pointer: str) -> int | None:
+    """1-based line of the JSON value at `pointer` (RFC 6901), for error messages."""
+    import json_source_map
+
+    try:
+        where = json_source_map.calculate(text)
+    except Exception:  # the map is a courtesy; the error is reported without a line
+        return None
+    while pointer:
+        if pointer in where:
+            entry = where[pointer]
+            return (entry.key_start or entry.value_start).line + 1
+        pointer = pointer.rsplit("/", 1)[0]
+    return None
+
+
+def _where(path: str, text: str, pointer: str) -> str:
+    line = _line_of(text, pointer)
+    return f"{path}:{line}" if line else path
+
+
+def _entry_label(kind: str, document: dict, index: int) -> str:
+    try:
+        name = document[kind][index].get("name")
+    except (AttributeError, IndexError, KeyError, TypeError):
+        name = None
+    return f"{KIND_NOUN[kind]} entry '{name}'" if name else f"{KIND_NOUN[kind]} entry #{index + 1}"
+
+
+def read_catalog_file(path: Union[str, Path]) -> tuple[str, tuple[Entry, ...]]:
+    """Parse, schema-check and type one catalog file. Returns (kind, entries)."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    kinds = [k for k in KINDS if isinstance(document, dict) and k in document]
+    if len(kinds) != 1:
+        raise CatalogError(f"{path}: a catalog file is a JSON object with exactly one of the keys "
+                           f"{', '.join(KINDS)} (found {'none' if not kinds else ', '.join(kinds)})")
+    kind = kinds[0]
+    import fastjsonschema
+
+    try:
+        _validator(kind)(document)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise CatalogError(_schema_message(path, text, kind, document, exc)) from None
+    entries = []
+    for index, data in enumerate(document[kind]):
+        entry = ENTRY_TYPES[kind].from_dict(data, origin=path)
+        for field_name, problem in entry.problems():
+            where = _where(path, text, f"/{kind}/{index}/{field_name}")
+            raise CatalogError(f"{where}: {_entry_label(kind, document, index)}: field '{field_name}' {problem}")
+        entries.append(entry)
+    return kind, tuple(entries)
+
+
+def _schema_message(path: str, text: str, kind: str, document: dict, exc) -> str:
+    # exc.path is like ['data', 'models', 0, 'head_dim']; exc.message starts with exc.name
+    steps = [int(step) if isinstance(step, str) and step.isdigit() else step for step in exc.path[1:]]
+    detail = exc.message[len(exc.name):].strip() if exc.message.startswith(exc.name) else exc.message
+    pointer = "".join(f"/{step}" for step in steps)
+    where = _where(path, text, pointer)
+    if len(steps) >= 2 and steps[0] == kind and isinstance(steps[1], int):
+        label = _entry_label(kind, document, steps[1])
+        if len(steps) >= 3:
+            field_path = str(steps[2]) + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps[3:])
+            return f"{where}: {label}: field '{field_path}' {detail} (schema: {kind}.schema.json)"
+        return f"{where}: {label}: {detail} (schema: {kind}.schema.json)"
+    return f"{where}: {'/'.join(map(str, steps)) or 'document'} {detail} (schema: {kind}.schema.json)"
+
+
+def catalog_files(directory: Union[str, Path]) -> list[Path]:
+    directory = Path(directory)
+    if directory.is_file():
+        return [directory]
+    if not directory.is_dir():
+        raise CatalogError(f"{directory}: catalog directory does not exist")
+    return sorted(p for p in directory.rglob("*.json") if p.is_file())
+
+
+def _builtin_files() -> list[Path]:
+    return [PACKAGE_DIR / "builtin" / f"{kind}.json" for kind in KINDS]
+
+
+def user_catalog_dirs(extra: Sequence[Union[str, Path]] = (), environ: Mapping[str, str] | None = None) -> list[str]:
+    """Directories from the environment variable, then the `--catalog` ones (later ones win)."""
+    environ = os.environ if environ is None else environ
+    from_env = [d for d in environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    return from_env + [str(d) for d in extra]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: tuple[ModelEntry, ...]
+    servers: tuple[ServerEntry, ...]
+    storage: tuple[StorageProfile, ...]
+    sources: tuple[str, ...] = ()
+
+    def entries(self, kind: str) -> tuple[Entry, ...]:
+        return getattr(self, kind)
+
+    def find(self, kind: str, name: str) -> Entry:
+        """The entry of `kind` called `name` or one of its aliases (case-insensitive)."""
+        wanted = name.strip().lower()
+        for entry in self.entries(kind):
+            if wanted == entry.name.lower() or wanted in (a.lower() for a in entry.aliases):
+                return entry
+        valid = [e.name for e in self.entries(kind)]
+        raise UnknownNameError(KIND_NOUN[kind], name, valid)
+
+    def model(self, name: str) -> ModelEntry:
+        return self.find("models", name)
+
+    def server(self, name: str) -> ServerEntry:
+        return self.find("servers", name)
+
+    def storage_profile(self, name: str) -> StorageProfile:
+        return self.find("storage", name)
+
+
+def _merge(collected: dict[str, dict[str, Entry]], kind: str, entries: Iterable[Entry]) -> None:
+    by_name = collected[kind]
+    for entry in entries:
+        by_name.pop(entry.name, None)  # a later entry of the same name replaces the earlier one
+        by_name[entry.name] = entry
+    claimed: dict[str, str] = {}
+    for entry in by_name.values():
+        for label in (entry.name, *entry.aliases):
+            owner = claimed.setdefault(label.lower(), entry.name)
+            if owner != entry.name:
+                raise CatalogError(f"{entry.origin}: {KIND_NOUN[kind]} entry '{entry.name}': name or alias "
+                                   f"'{label}' is already used by entry '{owner}'; names and aliases must be unique")
+
+
+def load_catalog(dirs: Sequence[Union[str, Path]] = (), *, environ: Mapping[str, str] | None = None,
+                 builtin: bool = True) -> Catalog:
+    """Built-in entries, then the user directories (env var first, then `dirs`)."""
+    files = (_builtin_files() if builtin else [])
+    for directory in user_catalog_dirs(dirs, environ):
+        files.extend(catalog_files(directory))
+    collected: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+    for path in files:
+        kind, entries = read_catalog_file(path)
+        _merge(collected, kind, entries)
+    return Catalog(models=tuple(collected["models"].values()),
+                   servers=tuple(collected["servers"].values()),
+                   storage=tuple(collected["storage"].values()),
+                   sources=tuple(str(p) for p in files))
+
+
+def find_any(catalog: Catalog, name: str, kind: str | None = None) -> Entry:
+    """The entry called `name` in `kind`, or in whichever kind has it."""
+    if kind:
+        return catalog.find(kind, name)
+    matches = []
+    for each in KINDS:
+        try:
+            matches.append(catalog.find(each, name))
+        except UnknownNameError:
+            pass
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        kinds = ", ".join(m.kind for m in matches)
+        raise CatalogError(f"'{name}' names entries of several kinds ({kinds}); add --kind to choose one")
+    raise UnknownNameError("catalog entry", name, [e.name for each in KINDS for e in catalog.entries(each)])

@@ -1,0 +1,81 @@
+"""Warnings are data: a stable code, a severity, a message, a remedy, and the numbers behind them.
+The triggers are the card's four warnings as SPEC.md fixes them (docs/warnings.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .units import KV_PRECISION_BYTES
+
+CONTEXT_CLAMPED = "CONTEXT_CLAMPED"
+KV_PRECISION_WIDE = "KV_PRECISION_WIDE"
+PREFILL_IO_PRESSURE = "PREFILL_IO_PRESSURE"
+HBM_BUDGET_INSUFFICIENT = "HBM_BUDGET_INSUFFICIENT"
+
+#: "Context > 128k" on the card: above 128,000 tokens (SPEC.md)
+PREFILL_IO_CONTEXT_THRESHOLD_TOKENS = 128_000
+FAST_STORAGE_TYPES = ("local_nvme",)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # "info" | "warning" | "error"
+    message: str
+    remedy: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def context_clamped(requested_tokens: int, max_position_embeddings: int, model_name: str) -> list[Finding]:
+    if requested_tokens <= max_position_embeddings:
+        return []
+    return [Finding(
+        CONTEXT_CLAMPED, "warning",
+        f"effective context {requested_tokens:,} tokens exceeds max_position_embeddings {max_position_embeddings:,} "
+        f"of {model_name}; sized at {max_position_embeddings:,} tokens",
+        "none needed: the context was clamped automatically; ask for at most "
+        f"{max_position_embeddings:,} tokens to silence this",
+        {"requested_tokens": requested_tokens, "used_tokens": max_position_embeddings})]
+
+
+def kv_precision_wide(kv_precision: str) -> list[Finding]:
+    width = KV_PRECISION_BYTES[kv_precision]
+    baseline = KV_PRECISION_BYTES["fp8"]
+    if width <= baseline:
+        return []
+    factor = width // baseline
+    return [Finding(
+        KV_PRECISION_WIDE, "warning",
+        f"{kv_precision} KV cache uses {width} bytes per element: {factor}x the memory of fp8",
+        "consider --kv-precision fp8",
+        {"kv_precision": kv_precision, "bytes_per_element": width, "factor_vs_fp8": factor})]
+
+
+def prefill_io_pressure(context_tokens: int, storage_type: str, storage_name: str) -> list[Finding]:
+    if context_tokens <= PREFILL_IO_CONTEXT_THRESHOLD_TOKENS:
+        return []
+    data = {"context_tokens": context_tokens, "threshold_tokens": PREFILL_IO_CONTEXT_THRESHOLD_TOKENS,
+            "storage": storage_name, "storage_type": storage_type}
+    message = f"context {context_tokens:,} tokens > 128k: prefill and KV offload put pressure on storage I/O"
+    if storage_type in FAST_STORAGE_TYPES:
+        return [Finding(PREFILL_IO_PRESSURE, "info",
+                        message + f"; '{storage_name}' is local NVMe, so the pressure is covered",
+                        "none needed: fast local NVMe is already in use", data)]
+    return [Finding(PREFILL_IO_PRESSURE, "warning", message + f"; '{storage_name}' is {storage_type}",
+                    "use fast storage (local NVMe), e.g. --storage profile_default", data)]
+
+
+def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, sessions_per_node: int) -> list[Finding]:
+    if sessions_per_node > 0:
+        return []
+    if kv_budget_gib <= 0:
+        why = f"the KV budget is {kv_budget_gib:,.3f} GiB: the runtime overhead takes all of the HBM share"
+    else:
+        why = (f"the KV budget of {kv_budget_gib:,.3f} GiB per node is smaller than one session's "
+               f"KV cache ({kv_per_session_gib:,.3f} GiB)")
+    return [Finding(
+        HBM_BUDGET_INSUFFICIENT, "error", f"insufficient HBM budget: {why}; no node count exists",
+        "raise --kv-budget-ratio, lower --runtime-overhead-gib, shorten --effective-context, "
+        "use --kv-precision fp8, or choose a server with more HBM",
+        {"kv_budget_gib": kv_budget_gib, "kv_per_session_gib": kv_per_session_gib})]

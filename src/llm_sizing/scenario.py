@@ -1,0 +1,72 @@
+"""The question a user asks, validated. Units are in the names; defaults are the card's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InputError
+from .units import KV_PRECISION_BYTES
+
+HA_MODES = ("none", "n+1")
+
+DEFAULTS = {
+    "kv_precision": "fp8",
+    "kv_budget_ratio": 0.70,
+    "runtime_overhead_gib": 120.0,
+    "peak_headroom_ratio": 0.20,
+    "ha": "none",
+}
+
+
+def _flag(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN != NaN
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """model/server/storage are catalog names or aliases; concurrency in sessions; context in tokens."""
+
+    model: str
+    server: str
+    storage: str
+    concurrency: int
+    effective_context: int
+    kv_precision: str = DEFAULTS["kv_precision"]
+    kv_budget_ratio: float = DEFAULTS["kv_budget_ratio"]
+    runtime_overhead_gib: float = DEFAULTS["runtime_overhead_gib"]
+    peak_headroom_ratio: float = DEFAULTS["peak_headroom_ratio"]
+    ha: str = DEFAULTS["ha"]
+
+    def __post_init__(self):
+        for name in ("concurrency", "effective_context"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                unit = "sessions" if name == "concurrency" else "tokens"
+                raise InputError(f"{_flag(name)} must be a whole number > 0 ({unit}); got {value!r}")
+        ratio = self.kv_budget_ratio
+        if not _is_number(ratio) or not 0 < ratio <= 1:
+            raise InputError(f"--kv-budget-ratio must be a number in (0, 1] (share of node HBM for the KV cache); "
+                             f"got {ratio!r}")
+        headroom = self.peak_headroom_ratio
+        if not _is_number(headroom) or headroom < 0 or headroom == float("inf"):
+            raise InputError(f"--peak-headroom-ratio must be a finite number >= 0 (0.20 = 20% above the "
+                             f"concurrency); got {headroom!r}")
+        overhead = self.runtime_overhead_gib
+        if not _is_number(overhead) or overhead < 0 or overhead == float("inf"):
+            raise InputError(f"--runtime-overhead-gib must be a finite number >= 0 (GiB per node); got {overhead!r}")
+        if self.kv_precision not in KV_PRECISION_BYTES:
+            raise InputError(f"--kv-precision must be one of {', '.join(KV_PRECISION_BYTES)}; got {self.kv_precision!r}")
+        if self.ha not in HA_MODES:
+            raise InputError(f"--ha must be one of {', '.join(HA_MODES)}; got {self.ha!r}")
+        for name in ("model", "server", "storage"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"{_flag(name)} must be a catalog name; got {value!r}")
+
+    @property
+    def kv_bytes_per_element(self) -> int:
+        return KV_PRECISION_BYTES[self.kv_precision]
