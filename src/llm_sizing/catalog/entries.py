@@ -7,16 +7,22 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
 
-def _build(cls, data: Mapping[str, Any], origin: str):
-    values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = tuple(value)
-    return cls(**values, origin=origin)
+class _Entry:
+    """What every kind of entry shares: built from a schema-checked dict, cross-field checks."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], origin: str):
+        values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
+        values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+        return cls(**values, origin=origin)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, message) for each rule the JSON Schema cannot state."""
+        return []
 
 
 @dataclass(frozen=True)
-class ModelEntry:
+class ModelEntry(_Entry):
     name: str
     source: str
     num_hidden_layers: int
@@ -33,10 +39,6 @@ class ModelEntry:
     origin: str = field(default="", compare=False)
 
     kind = "models"
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], origin: str) -> "ModelEntry":
-        return _build(cls, data, origin)
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -57,7 +59,7 @@ class ModelEntry:
 
 
 @dataclass(frozen=True)
-class ServerEntry:
+class ServerEntry(_Entry):
     name: str
     source: str
     gpus_per_node: int
@@ -71,10 +73,6 @@ class ServerEntry:
 
     kind = "servers"
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], origin: str) -> "ServerEntry":
-        return _build(cls, data, origin)
-
     def problems(self) -> list[tuple[str, str]]:
         expected = self.gpus_per_node * self.hbm_per_gpu_gb
         if abs(self.hbm_total_gb - expected) > 1e-9 * expected:
@@ -84,7 +82,7 @@ class ServerEntry:
 
 
 @dataclass(frozen=True)
-class StorageProfile:
+class StorageProfile(_Entry):
     name: str
     type: str
     source: str
@@ -99,13 +97,6 @@ class StorageProfile:
     origin: str = field(default="", compare=False)
 
     kind = "storage"
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], origin: str) -> "StorageProfile":
-        return _build(cls, data, origin)
-
-    def problems(self) -> list[tuple[str, str]]:
-        return []
 
 
 ENTRY_TYPES = {"models": ModelEntry, "servers": ServerEntry, "storage": StorageProfile}
