@@ -16,25 +16,20 @@ HF = FIXTURES / "hf-configs"
 @pytest.mark.parametrize("name,config_dir", [("opt-oss-120b", "openai--gpt-oss-120b"),
                                              ("opt-oss-20b", "openai--gpt-oss-20b")])
 def test_builtin_models_match_their_config_json(name, config_dir):
+    # the entry carries the published config.json verbatim
     config = json.loads((HF / config_dir / "config.json").read_text())
     model = load_catalog().model(name)
-    assert model.num_hidden_layers == config["num_hidden_layers"]
-    assert model.num_key_value_heads == config["num_key_value_heads"]
-    assert model.num_attention_heads == config["num_attention_heads"]
-    assert model.head_dim == config["head_dim"]
-    assert model.hidden_size == config["hidden_size"]
-    assert model.max_position_embeddings == config["max_position_embeddings"]
-    assert model.sliding_window == config["sliding_window"]
-    assert list(model.layer_types) == config["layer_types"]
+    assert model.config == config
 
 
 def test_card_tables():
     catalog = load_catalog()
     # the card's model table: layers, KV heads, 131k, "18 full + 18 sliding" / "12 full + 12 sliding"
     big, small = catalog.model("opt-oss-120b"), catalog.model("opt-oss-20b")
-    assert (big.num_hidden_layers, big.num_key_value_heads, big.max_position_embeddings) == (36, 8, 131072)
+    assert (big.num_hidden_layers, big.config["num_key_value_heads"], big.max_position_embeddings) == \
+        (36, 8, 131072)
     assert big.layer_counts() == {"sliding_attention": 18, "full_attention": 18}
-    assert (small.num_hidden_layers, small.num_key_value_heads) == (24, 8)
+    assert (small.num_hidden_layers, small.config["num_key_value_heads"]) == (24, 8)
     assert small.layer_counts() == {"sliding_attention": 12, "full_attention": 12}
     # the card's server table
     b300, h200 = catalog.server("dgx300"), catalog.server("dgx200")
@@ -150,19 +145,22 @@ def test_cross_field_rule_hbm_total(tmp_path):
         load_catalog([tmp_path])
 
 
+def _gpt_oss_20b_entry(name, **config_changes):
+    config = json.loads((HF / "openai--gpt-oss-20b" / "config.json").read_text())
+    return {"name": name, "source": "test", "config": {**config, **config_changes}}
+
+
 def test_cross_field_rule_layer_types_length(tmp_path):
-    model = json.loads(Path(FIXTURES.parent.parent / "models.json").read_text())["models"][1]
-    model = {**model, "name": "short", "aliases": [], "layer_types": model["layer_types"][:-1]}
-    write(tmp_path / "models.json", {"models": [model]})
-    with pytest.raises(CatalogError, match="field 'layer_types' has 23 entries but num_hidden_layers is 24"):
+    config = json.loads((HF / "openai--gpt-oss-20b" / "config.json").read_text())
+    write(tmp_path / "models.json", {"models": [_gpt_oss_20b_entry("short", layer_types=config["layer_types"][:-1])]})
+    with pytest.raises(CatalogError, match="field 'config' layer_types has 23 entries but num_hidden_layers is 24"):
         load_catalog([tmp_path])
 
 
 def test_sliding_layers_need_a_window(tmp_path):
-    model = json.loads(Path(FIXTURES.parent.parent / "models.json").read_text())["models"][1]
-    model = {**model, "name": "nowin", "aliases": [], "sliding_window": None}
-    write(tmp_path / "models.json", {"models": [model]})
-    with pytest.raises(CatalogError, match="field 'sliding_window' is required"):
+    write(tmp_path / "models.json", {"models": [_gpt_oss_20b_entry("nowin", sliding_window=None)]})
+    with pytest.raises(CatalogError, match="model entry 'nowin': field 'config' cannot size sliding-window layers "
+                                           "exactly: config.json lacks sliding_window"):
         load_catalog([tmp_path])
 
 

@@ -161,7 +161,7 @@ def test_catalog_list_show_validate_schema(tmp_path):
     as_json = json.loads(run_entry(["catalog", "list", "--kind", "servers", "--json"]).stdout)
     assert [s["name"] for s in as_json["servers"]] == ["dgx300", "dgx200"]
     shown = json.loads(run_entry(["catalog", "show", "gpt-oss-20b"]).stdout)
-    assert shown["name"] == "opt-oss-20b" and shown["num_hidden_layers"] == 24
+    assert shown["name"] == "opt-oss-20b" and shown["config"]["num_hidden_layers"] == 24
     unknown = run_entry(["catalog", "show", "dgx301"])
     assert unknown.returncode == 2 and "Did you mean 'dgx300'?" in unknown.stderr
     assert run_entry(["catalog", "validate"]).stdout.strip().endswith(

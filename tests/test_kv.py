@@ -1,46 +1,62 @@
-"""Per-layer KV specs, each against a hand-derived value."""
+"""Per-layer KV specs, each against a hand-derived value (ideal accounting)."""
 
-import pytest
-
-from llm_sizing import load_catalog
-from llm_sizing.errors import InputError
-from llm_sizing.kv import FullAttention, SlidingWindow, kv_account
+from llm_sizing.kv import (ChunkedLocal, FullAttention, MlaLatent, RecurrentState, SharedKv, SlidingWindow,
+                           SparseIndexer)
 
 
 def test_full_attention_bytes_per_token_is_the_card_formula():
     # card: KV = 2 x seq_length x num_kv_heads x head_dim x bytes_per_elem (per layer)
     # gpt-oss: 8 KV heads, head_dim 64, fp8: 2 x 8 x 64 x 1 = 1024 B per token per layer
-    spec = FullAttention(num_kv_heads=8, k_head_dim=64, v_head_dim=64, bytes_per_element=1)
-    assert spec.bytes_per_token() == 1024
+    spec = FullAttention(num_kv_heads=8, k_head_dim=64, v_head_dim=64)
+    assert spec.bytes_per_token(1) == 1024
     assert spec.tokens_held(131072) == 131072
+    assert spec.bytes_per_session(131072, 1) == 131072 * 1024
 
 
-def test_separate_k_and_v_head_dims():
+def test_separate_k_and_v_head_dims_and_k_equals_v():
     # 4 KV heads, K dim 192, V dim 128, bf16: 4 x (192 + 128) x 2 = 2560 B
-    assert FullAttention(4, 192, 128, 2).bytes_per_token() == 2560
+    assert FullAttention(4, 192, 128).bytes_per_token(2) == 2560
+    # K = V (Gemma 4 attention_k_eq_v): only K is stored: 2 heads x 512 x 2 B = 2048 B
+    assert FullAttention(2, 512, 0).bytes_per_token(2) == 2048
 
 
 def test_sliding_window_holds_at_most_its_window():
-    spec = SlidingWindow(8, 64, 64, 1, window_tokens=128)
+    spec = SlidingWindow(8, 64, 64, window_tokens=128)
     assert spec.tokens_held(100) == 100      # shorter than the window: all of it
     assert spec.tokens_held(128) == 128
     assert spec.tokens_held(131072) == 128   # longer: the window only
+    assert spec.bytes_per_session(131072, 1) == 128 * 1024
 
 
-def test_account_groups_in_order_of_first_appearance():
-    model = load_catalog().model("gpt-oss-20b")
-    account = kv_account(model, 32768, bytes_per_element=1)
-    kinds = [(g.spec.kind, g.layers, g.tokens_held) for g in account.groups]
-    # config.json layer_types starts with sliding_attention and alternates: 12 + 12
-    assert kinds == [("sliding_attention", 12, 128), ("full_attention", 12, 32768)]
-    # 12 x 128 x 1024 + 12 x 32768 x 1024 = 1,572,864 + 402,653,184 = 404,226,048 B
-    assert [g.bytes_per_session for g in account.groups] == [1_572_864, 402_653_184]
-    assert account.bytes_per_session == 404_226_048
+def test_chunked_local_holds_at_most_one_chunk():
+    # Llama 4: chunk 8192 tokens; 8 KV heads x 128 x 2 (K, V) x 2 B = 4096 B per token
+    spec = ChunkedLocal(8, 128, 128, chunk_tokens=8192)
+    assert spec.tokens_held(1000) == 1000
+    assert spec.bytes_per_session(1_000_000, 2) == 8192 * 4096
 
 
-def test_unknown_layer_kind_is_refused():
-    import dataclasses
+def test_mla_latent_is_one_vector_not_per_head():
+    # DeepSeek V3: kv_lora_rank 512 + qk_rope_head_dim 64 = 576 elements per token per layer, bf16 1152 B
+    spec = MlaLatent(512, 64)
+    assert spec.bytes_per_token(2) == 1152
+    assert spec.bytes_per_session(1000, 1) == 576_000
+    # DeepSeek V3.2 fp8 paged layout: 512 fp8 + 4 fp32 scales (16 B) + 64 bf16 rope (128 B) = 656 B
+    assert MlaLatent(512, 64, fp8_sparse_format=True).paged_bytes_per_token(1) == 656
+    assert MlaLatent(512, 64, fp8_sparse_format=True).paged_bytes_per_token(2) == 1152
 
-    model = dataclasses.replace(load_catalog().model("gpt-oss-20b"), layer_types=("mystery",) * 24)
-    with pytest.raises(InputError, match="layer kind 'mystery' has no KV spec"):
-        kv_account(model, 1000, 1)
+
+def test_sparse_indexer_has_its_own_fp8_format():
+    # index_head_dim 128: 128 fp8 bytes + 128 // 128 x 4 B fp32 scale = 132 B, whatever the KV precision
+    spec = SparseIndexer(128)
+    assert spec.bytes_per_token(1) == spec.bytes_per_token(2) == 132
+
+
+def test_recurrent_state_is_constant_in_context():
+    # two tensors: 3 x 100 elements at 2 B + 10 x 10 at 4 B = 600 + 400 = 1000 B
+    spec = RecurrentState("mamba2", (("conv", 300, 2), ("ssm", 100, 4)))
+    assert spec.bytes_per_session(1, 1) == spec.bytes_per_session(10**6, 2) == 1000
+    assert spec.tokens_held(5000) is None
+
+
+def test_shared_kv_adds_nothing():
+    assert SharedKv("sliding_attention").bytes_per_session(10**6, 2) == 0

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import findings as f
+from .accounting import KvAccount, kv_account
 from .capacity import Capacity, plan_capacity
 from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile
-from .kv import KvAccount, kv_account
+from .kv import Paging
 from .memory import NodeBudget, seed_node_budget
 from .scenario import Scenario
 from .units import bytes_to_gib, bytes_to_tib, display_round
@@ -51,6 +52,16 @@ class Sizing:
         return self.capacity.sessions_per_node > 0
 
 
+def paging_of(scenario: Scenario) -> Paging:
+    return Paging(block_tokens=scenario.block_size, max_num_batched_tokens=scenario.max_num_batched_tokens)
+
+
+def session_kv(model: ModelEntry, scenario: Scenario, context: int) -> KvAccount:
+    """KV one session of `context` tokens holds, in the scenario's accounting mode."""
+    return kv_account(model.architecture, context, scenario.kv_bytes_per_element, scenario.kv_accounting,
+                      paging_of(scenario))
+
+
 def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
     """Size the fleet for `scenario`. Without a catalog, the built-in one plus LLM_SIZING_CATALOG."""
     if catalog is None:
@@ -62,7 +73,7 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
     storage = catalog.storage_profile(scenario.storage)
 
     context = min(scenario.effective_context, model.max_position_embeddings)
-    kv = kv_account(model, context, scenario.kv_bytes_per_element)
+    kv = session_kv(model, scenario, context)
     budget = seed_node_budget(server, scenario.kv_budget_ratio, scenario.runtime_overhead_gib)
     per_session = kv.bytes_per_session
     capacity = plan_capacity(scenario.concurrency, per_session, budget.kv_budget_bytes,
@@ -89,5 +100,6 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         + f.prefill_io_pressure(context, storage.type, storage.name)
         + f.hbm_budget_insufficient(results.kv_budget_gib, results.kv_per_session_gib_exact,
                                     capacity.sessions_per_node)
+        + f.config_assumptions(model.architecture.assumptions, model.name)
     )
     return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found))

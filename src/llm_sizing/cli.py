@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import click
 
 from .errors import SizingError
-from .scenario import DEFAULTS, HA_MODES
+from .scenario import DEFAULTS, HA_MODES, KV_ACCOUNTING_MODES
 from .units import KV_PRECISION_BYTES
 
 EXIT_OK, EXIT_NO_FIT, EXIT_BAD_INPUT = 0, 1, 2
@@ -26,6 +26,13 @@ Examples:
   # the same with N+1 high availability, JSON only
   python3 sizing.py --model gpt-oss-120b --server dgx300 --storage profile_default \\
     --concurrency 1000 --effective-context 131072 --ha n+1 --json-only
+  # a Hugging Face config instead of a catalog name, paged as vLLM allocates
+  llm-sizing --model ./Qwen3-8B/config.json --server dgx200 --storage profile_default \
+    --concurrency 256 --effective-context 32768 --kv-accounting paged
+  llm-sizing --model hf:Qwen/Qwen3-8B ...
+  # the largest context at which 1000 sessions fit on 2 nodes
+  llm-sizing --model gpt-oss-120b --server dgx300 --storage profile_default \
+    --concurrency 1000 --fit-context --nodes 2
   # what is in the catalog
   llm-sizing catalog list
 
@@ -45,7 +52,8 @@ def _catalog_option(function):
 
 @click.group(invoke_without_command=True, epilog=SIZING_EXAMPLES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--model", metavar="NAME", help="Model: catalog name or alias (e.g. opt-oss-120b, gpt-oss-20b).")
+@click.option("--model", metavar="NAME", help="Model: catalog name or alias (e.g. opt-oss-120b, gpt-oss-20b), a "
+                                               "config.json path, a model directory, or hf:ORG/NAME.")
 @click.option("--server", metavar="NAME", help="Server (one node): catalog name, e.g. dgx300 (8 x 288 GB HBM).")
 @click.option("--storage", metavar="NAME", help="Storage profile for the KV offload tier, e.g. profile_default.")
 @click.option("--concurrency", type=int, metavar="SESSIONS",
@@ -66,12 +74,28 @@ def _catalog_option(function):
                                     "(0.20 = 20%).  [default: 0.20]")
 @click.option("--ha", type=click.Choice(HA_MODES, case_sensitive=False), default=DEFAULTS["ha"], show_default=True,
               help="High availability: n+1 adds one spare node; none adds nothing.")
+@click.option("--kv-accounting", type=click.Choice(KV_ACCOUNTING_MODES), default=DEFAULTS["kv_accounting"],
+              show_default=True, help="ideal: exact bytes per session; paged: as vLLM allocates them (blocks of "
+                                      "--block-size tokens, sliding/chunked windows widened by the step's batched "
+                                      "tokens, recurrent state as one page).")
+@click.option("--block-size", type=int, default=DEFAULTS["block_size"], show_default=True, metavar="TOKENS",
+              help="Paged accounting: tokens per KV block (vLLM --block-size).")
+@click.option("--max-num-batched-tokens", type=int, default=DEFAULTS["max_num_batched_tokens"], show_default=True,
+              metavar="TOKENS", help="Paged accounting: tokens the engine schedules per step (vLLM "
+                                     "--max-num-batched-tokens; 8192 is vllm serve's default on >= 70 GiB GPUs).")
+@click.option("--fit-context", is_flag=True,
+              help="Instead of nodes, find the largest effective context at which --concurrency sessions fit on "
+                   "--nodes nodes (headroom and HA included).")
+@click.option("--fit-concurrency", is_flag=True,
+              help="Instead of nodes, find the most sessions of --effective-context that fit on --nodes nodes.")
+@click.option("--nodes", type=int, metavar="N", help="Nodes available, for --fit-context / --fit-concurrency.")
 @_catalog_option
 @click.option("--json-only", is_flag=True, help="Print only the JSON document, no report.")
 @click.version_option(package_name="llm-sizing", prog_name="llm-sizing")
 @click.pass_context
 def main(ctx: click.Context, model, server, storage, concurrency, effective_context, kv_precision, kv_budget_ratio,
-         runtime_overhead_gib, peak_headroom_ratio, ha, catalog_dirs, json_only):
+         runtime_overhead_gib, peak_headroom_ratio, ha, kv_accounting, block_size, max_num_batched_tokens,
+         fit_context, fit_concurrency, nodes, catalog_dirs, json_only):
     """Size an LLM inference fleet: KV cache per session, sessions per node, nodes needed.
 
     KV per session = sum over layers of tokens held x KV heads x (K dim + V dim) x bytes
@@ -84,32 +108,60 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
         return EXIT_OK
     required = {"--model": model, "--server": server, "--storage": storage, "--concurrency": concurrency,
                 "--effective-context": effective_context}
+    if fit_context and fit_concurrency:
+        raise click.UsageError("--fit-context and --fit-concurrency ask different questions; give one")
+    if fit_context or fit_concurrency:
+        if nodes is None:
+            raise click.UsageError("--fit-context and --fit-concurrency need --nodes N (nodes available)")
+        required.pop("--effective-context" if fit_context else "--concurrency")
+    elif nodes is not None:
+        raise click.UsageError("--nodes is for --fit-context or --fit-concurrency")
     missing = [flag for flag, value in required.items() if value is None]
-    if len(missing) == len(required):
+    if len(missing) == len(required) and not (fit_context or fit_concurrency):
         click.echo(ctx.get_help())
         return EXIT_OK
     if missing:
-        raise click.UsageError(f"missing {', '.join(missing)}; all of --model, --server, --storage, "
-                               f"--concurrency and --effective-context are required (see --help for an example)")
+        raise click.UsageError(f"missing {', '.join(missing)}; all of {', '.join(required)} are required "
+                               f"(see --help for an example)")
 
     from .calculate import size
     from .catalog import load_catalog
     from .scenario import Scenario
 
-    scenario = Scenario(model=model, server=server, storage=storage, concurrency=concurrency,
-                        effective_context=effective_context, kv_precision=kv_precision.lower(),
+    catalog = load_catalog(catalog_dirs)
+    from .catalog.huggingface import is_model_reference, model_entry_from_reference
+
+    if is_model_reference(model):
+        catalog = catalog.with_model(model_entry_from_reference(model))
+    scenario = Scenario(model=model, server=server, storage=storage, concurrency=1 if concurrency is None else concurrency,
+                        effective_context=1 if effective_context is None else effective_context, kv_precision=kv_precision.lower(),
                         kv_budget_ratio=kv_budget_ratio, runtime_overhead_gib=runtime_overhead_gib,
-                        peak_headroom_ratio=peak_headroom_ratio, ha=ha.lower())
-    sizing = size(scenario, load_catalog(catalog_dirs))
-    if json_only:
-        from .render.json import dumps, sizing_dict
+                        peak_headroom_ratio=peak_headroom_ratio, ha=ha.lower(), kv_accounting=kv_accounting,
+                        block_size=block_size, max_num_batched_tokens=max_num_batched_tokens)
+    fit = None
+    if fit_context or fit_concurrency:
+        from .fit import fit_concurrency as solve_concurrency
+        from .fit import fit_context as solve_context
 
-        click.echo(dumps(sizing_dict(sizing)))
+        fit = (solve_context if fit_context else solve_concurrency)(scenario, catalog, nodes)
+        sizing = fit.sizing
     else:
-        from .render.text import render_text
+        sizing = size(scenario, catalog)
+    if json_only:
+        from .render.json import dumps, fit_dict, sizing_dict
 
-        click.echo(render_text(sizing), nl=False)
-    return EXIT_OK if sizing.feasible else EXIT_NO_FIT
+        document = sizing_dict(sizing) if sizing is not None else {}
+        if fit is not None:
+            document["fit"] = fit_dict(fit)
+        click.echo(dumps(document))
+    else:
+        from .render.text import render_fit, render_text
+
+        if fit is not None:
+            click.echo(render_fit(fit), nl=False)
+        if sizing is not None:
+            click.echo(render_text(sizing), nl=False)
+    return EXIT_OK if sizing is not None and sizing.feasible else EXIT_NO_FIT
 
 
 def _dirs(ctx: click.Context, local: Sequence[str]) -> tuple[str, ...]:
@@ -119,7 +171,7 @@ def _dirs(ctx: click.Context, local: Sequence[str]) -> tuple[str, ...]:
 
 @main.group()
 def catalog():
-    """List, show, validate catalog entries, and print their JSON Schemas.
+    """List, show, validate and import catalog entries; print their JSON Schemas.
 
     \b
     Examples:
@@ -127,6 +179,7 @@ def catalog():
       llm-sizing catalog list --kind servers --json
       llm-sizing catalog show gpt-oss-120b
       llm-sizing catalog validate ./my-catalog
+      llm-sizing catalog import hf:Qwen/Qwen3-8B --into ./my-catalog
       llm-sizing catalog schema models
     """
 
@@ -185,6 +238,43 @@ def catalog_validate(ctx, paths, catalog_dirs):
         click.echo(f"ok  {source}")
     click.echo(f"valid: {len(loaded.models)} models, {len(loaded.servers)} servers, "
                f"{len(loaded.storage)} storage profiles")
+    return EXIT_OK
+
+
+@catalog.command("import")
+@click.argument("source")
+@click.option("--name", help="Catalog name for the model (default: the repository or directory name).")
+@click.option("--alias", "aliases", multiple=True, help="Another name for it (repeatable).")
+@click.option("--into", "into", metavar="DIR", help="User catalog directory to write to (default: the first "
+                                                    "--catalog directory, else the first LLM_SIZING_CATALOG one).")
+@click.option("--force", is_flag=True, help="Replace an existing file of the same name.")
+@_catalog_option
+@click.pass_context
+def catalog_import(ctx, source, name, aliases, into, force, catalog_dirs):
+    """Write a model entry from a Hugging Face config: a config.json path, a model directory, or
+    hf:ORG/NAME (fetched into the Hugging Face cache, or read from it offline).
+
+    The config is checked first: an architecture the tool cannot size exactly is refused with the
+    missing fields named, and nothing is written.
+
+    \b
+    Examples:
+      llm-sizing catalog import ./Llama-3.1-8B/config.json --into ~/my-catalog
+      llm-sizing catalog import hf:Qwen/Qwen3-8B --name qwen3-8b --into ~/my-catalog
+    """
+    from pathlib import Path
+
+    from .catalog.huggingface import model_entry_from_reference, write_entry
+    from .catalog.loader import user_catalog_dirs
+
+    targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
+    if not targets:
+        raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
+    entry = model_entry_from_reference(source, name=name, aliases=tuple(aliases))
+    path = write_entry(entry, Path(targets[0]).expanduser(), overwrite=force)
+    counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
+    click.echo(f"wrote {path}: model '{entry.name}', {entry.num_hidden_layers} layers ({counts}), "
+               f"max context {entry.max_position_embeddings:,} tokens")
     return EXIT_OK
 
 

@@ -27,3 +27,7 @@ class UnknownNameError(SizingError):
 
 class CatalogError(SizingError):
     """A catalog file that is not valid JSON or breaks its schema."""
+
+
+class ArchitectureError(SizingError):
+    """A model config the tool cannot size exactly: the message names the missing or unknown fields."""

@@ -79,3 +79,14 @@ def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, ses
         "raise --kv-budget-ratio, lower --runtime-overhead-gib, shorten --effective-context, "
         "use --kv-precision fp8, or choose a server with more HBM",
         {"kv_budget_gib": kv_budget_gib, "kv_per_session_gib": kv_per_session_gib})]
+
+
+CONFIG_DEFAULT_USED = "CONFIG_DEFAULT_USED"
+
+
+def config_assumptions(assumptions, model_name: str) -> list[Finding]:
+    """Values taken from the config class's documented defaults, not from the file itself."""
+    return [Finding(CONFIG_DEFAULT_USED, "info", f"{model_name}: {text}",
+                    "none needed if the default is right for this checkpoint; otherwise add the field to the "
+                    "model's config in a user catalog", {"assumption": text})
+            for text in assumptions]

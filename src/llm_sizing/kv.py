@@ -1,37 +1,65 @@
 """Per-layer KV-cache specs: one small frozen class per kind of layer.
 
-Each kind answers two questions (after vLLM's `vllm/v1/kv_cache_interface.py`):
-  bytes_per_token()            K and V of one token in one layer
-  tokens_held(context_tokens)  how many tokens one session keeps in that layer
-A model is a tuple of (spec, layer count) groups; bytes per session is the sum over groups of
-layers x tokens_held x bytes_per_token. Formulas and sources: docs/kv-cache.md.
+Each kind answers, after vLLM's `vllm/v1/kv_cache_interface.py`:
+  bytes_per_token(kv_bytes)          what one token adds in one layer (0 for recurrent state)
+  tokens_held(context)               ideal accounting: tokens one session keeps (None: constant state)
+  bytes_per_session(context, kv_bytes)   ideal: exact bytes one session holds in one layer
+  page_bytes(block, kv_bytes)        paged: bytes of one block of `block` tokens
+  blocks_per_session(context, paging)    paged: blocks one request of `context` tokens is charged
+`kv_bytes` is the KV precision's bytes per element; recurrent state and the sparse-attention
+indexer have their own fixed formats and ignore it. Formulas and sources: docs/kv-cache.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Optional
 
-from .catalog import ModelEntry
-from .errors import InputError
+from .units import ceil_div
+
+#: DeepSeek V3.2's fp8 sparse-MLA cache line: 512 fp8 latent bytes + 4 fp32 scales + 64 bf16 rope values
+FP8_DS_MLA_BYTES_PER_TOKEN = 512 + 4 * 4 + 64 * 2  # = 656 (vLLM MLAAttentionSpec, cache_dtype_str fp8_ds_mla)
+#: elements per fp32 scale in the indexer's fp8 key cache (vLLM deepseek_v2.Indexer.quant_block_size)
+INDEXER_QUANT_BLOCK = 128
+
+
+@dataclass(frozen=True)
+class Paging:
+    """vLLM's allocation parameters: tokens per block, and the scheduler's token budget per step."""
+
+    block_tokens: int = 16
+    max_num_batched_tokens: int = 8192
 
 
 @dataclass(frozen=True)
 class FullAttention:
-    """MHA / GQA / MQA: every token of the context, K and V for each KV head."""
+    """MHA / GQA / MQA: every token of the context, K and V for each KV head.
+    `v_head_dim` 0 means V is K (nothing stored for V)."""
 
     num_kv_heads: int
     k_head_dim: int
     v_head_dim: int
-    bytes_per_element: int
 
     kind = "full_attention"
 
-    def bytes_per_token(self) -> int:
-        return self.num_kv_heads * (self.k_head_dim + self.v_head_dim) * self.bytes_per_element
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return self.num_kv_heads * (self.k_head_dim + self.v_head_dim) * kv_bytes
 
-    def tokens_held(self, context_tokens: int) -> int:
-        return context_tokens
+    def tokens_held(self, context: int) -> Optional[int]:
+        return context
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return self.tokens_held(context) * self.bytes_per_token(kv_bytes)
+
+    def page_bytes(self, block: int, kv_bytes: int) -> int:
+        return block * self.bytes_per_token(kv_bytes)
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        return ceil_div(context, block)
+
+    def describe(self) -> str:
+        v = "V = K" if self.v_head_dim == 0 else f"V dim {self.v_head_dim}"
+        return f"{self.num_kv_heads} KV heads, K dim {self.k_head_dim}, {v}"
 
 
 @dataclass(frozen=True)
@@ -42,63 +70,155 @@ class SlidingWindow(FullAttention):
 
     kind = "sliding_attention"
 
-    def tokens_held(self, context_tokens: int) -> int:
-        return min(context_tokens, self.window_tokens)
+    def tokens_held(self, context: int) -> Optional[int]:
+        return min(context, self.window_tokens)
 
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        # vLLM SlidingWindowSpec: +1 because the window may not start at a block boundary
+        tokens = min(self.window_tokens - 1 + paging.max_num_batched_tokens, context)
+        return ceil_div(tokens, block) + 1
 
-def _full(model: ModelEntry, bytes_per_element: int) -> FullAttention:
-    return FullAttention(model.num_key_value_heads, model.head_dim, model.head_dim, bytes_per_element)
-
-
-def _sliding(model: ModelEntry, bytes_per_element: int) -> SlidingWindow:
-    return SlidingWindow(model.num_key_value_heads, model.head_dim, model.head_dim, bytes_per_element,
-                         window_tokens=model.sliding_window)
-
-
-#: layer_types value -> spec builder
-SPEC_BUILDERS: dict[str, Callable[[ModelEntry, int], FullAttention]] = {
-    "full_attention": _full,
-    "sliding_attention": _sliding,
-}
+    def describe(self) -> str:
+        return super().describe() + f", window {self.window_tokens:,} tokens"
 
 
 @dataclass(frozen=True)
-class KvGroup:
-    """`layers` layers sharing one spec, and what one session of the given context holds there."""
+class ChunkedLocal(FullAttention):
+    """Chunked local attention (Llama 4): a token sees only its own chunk of `chunk_tokens`."""
 
-    spec: FullAttention
-    layers: int
-    tokens_held: int
-    bytes_per_token_per_layer: int
-    bytes_per_session: int
+    chunk_tokens: int = 0
+
+    kind = "chunked_attention"
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return min(context, self.chunk_tokens)
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        # vLLM ChunkedLocalAttentionSpec
+        return ceil_div(min(self.chunk_tokens + paging.max_num_batched_tokens, context), block)
+
+    def describe(self) -> str:
+        return super().describe() + f", chunk {self.chunk_tokens:,} tokens"
 
 
 @dataclass(frozen=True)
-class KvAccount:
-    groups: tuple[KvGroup, ...]
-    context_tokens: int
+class MlaLatent:
+    """Multi-head latent attention (DeepSeek V2/V3/R1, Kimi K2): one compressed latent of
+    kv_lora_rank + qk_rope_head_dim elements per token per layer, no K/V pair, no per-head copy.
+    `fp8_sparse_format`: DeepSeek V3.2's paged fp8 layout (656 bytes per token)."""
+
+    kv_lora_rank: int
+    qk_rope_head_dim: int
+    fp8_sparse_format: bool = False
+
+    kind = "mla_latent"
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return (self.kv_lora_rank + self.qk_rope_head_dim) * kv_bytes
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return context
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return context * self.bytes_per_token(kv_bytes)
+
+    def paged_bytes_per_token(self, kv_bytes: int) -> int:
+        if self.fp8_sparse_format and kv_bytes == 1:
+            return FP8_DS_MLA_BYTES_PER_TOKEN
+        return self.bytes_per_token(kv_bytes)
+
+    def page_bytes(self, block: int, kv_bytes: int) -> int:
+        return block * self.paged_bytes_per_token(kv_bytes)
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        return ceil_div(context, block)
+
+    def describe(self) -> str:
+        return f"latent {self.kv_lora_rank} + rope {self.qk_rope_head_dim}"
+
+
+@dataclass(frozen=True)
+class SparseIndexer:
+    """DeepSeek V3.2 sparse-attention indexer key cache: index_head_dim fp8 values plus one fp32
+    scale per 128, per token per layer, whatever the KV precision (vLLM DeepseekV32IndexerCache)."""
+
+    index_head_dim: int
+
+    kind = "sparse_indexer"
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return self.index_head_dim + self.index_head_dim // INDEXER_QUANT_BLOCK * 4
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return context
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return context * self.bytes_per_token(kv_bytes)
+
+    def page_bytes(self, block: int, kv_bytes: int) -> int:
+        return block * self.bytes_per_token(kv_bytes)
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        return ceil_div(context, block)
+
+    def describe(self) -> str:
+        return f"index_head_dim {self.index_head_dim} fp8 + fp32 scales"
+
+
+@dataclass(frozen=True)
+class RecurrentState:
+    """Mamba2 / Gated DeltaNet / linear-attention layers: fixed-size state tensors per session,
+    whatever the context. `tensors` is ((name, elements, bytes_per_element), ...)."""
+
+    family: str
+    tensors: tuple[tuple[str, int, int], ...]
+
+    kind = "recurrent_state"
 
     @property
-    def bytes_per_session(self) -> int:
-        return sum(group.bytes_per_session for group in self.groups)
+    def state_bytes(self) -> int:
+        return sum(elements * width for _, elements, width in self.tensors)
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return 0
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return None
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return self.state_bytes
+
+    def page_bytes(self, block: int, kv_bytes: int) -> int:
+        return self.state_bytes
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        return 1  # vLLM MambaSpec, mamba_cache_mode "none": one page per request
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{name} {elements:,} x {width} B" for name, elements, width in self.tensors)
+        return f"{self.family}: {parts}"
 
 
-def kv_groups(model: ModelEntry, bytes_per_element: int) -> tuple[tuple[FullAttention, int], ...]:
-    """(spec, layer count) per layer kind, in order of first appearance."""
-    groups = []
-    for kind, count in model.layer_counts().items():
-        builder = SPEC_BUILDERS.get(kind)
-        if builder is None:
-            raise InputError(f"model '{model.name}': layer kind '{kind}' has no KV spec; "
-                             f"known kinds: {', '.join(SPEC_BUILDERS)}")
-        groups.append((builder(model, bytes_per_element), count))
-    return tuple(groups)
+@dataclass(frozen=True)
+class SharedKv:
+    """A layer that reads an earlier layer's KV cache (Gemma `num_kv_shared_layers`): adds nothing.
+    `shares` is the kind of the layer whose cache it reads."""
+
+    shares: str
+
+    kind = "shared_kv"
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return 0
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return 0
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return 0
+
+    def describe(self) -> str:
+        return f"reuses the KV cache of an earlier {self.shares} layer"
 
 
-def kv_account(model: ModelEntry, context_tokens: int, bytes_per_element: int) -> KvAccount:
-    groups = []
-    for spec, layers in kv_groups(model, bytes_per_element):
-        held = spec.tokens_held(context_tokens)
-        per_token = spec.bytes_per_token()
-        groups.append(KvGroup(spec, layers, held, per_token, layers * held * per_token))
-    return KvAccount(tuple(groups), context_tokens)
+ATTENTION_KINDS = (FullAttention, SlidingWindow, ChunkedLocal, MlaLatent, SparseIndexer)

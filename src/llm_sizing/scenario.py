@@ -8,6 +8,7 @@ from .errors import InputError
 from .units import KV_PRECISION_BYTES
 
 HA_MODES = ("none", "n+1")
+KV_ACCOUNTING_MODES = ("ideal", "paged")
 
 DEFAULTS = {
     "kv_precision": "fp8",
@@ -15,6 +16,9 @@ DEFAULTS = {
     "runtime_overhead_gib": 120.0,
     "peak_headroom_ratio": 0.20,
     "ha": "none",
+    "kv_accounting": "ideal",
+    "block_size": 16,
+    "max_num_batched_tokens": 8192,
 }
 
 
@@ -40,13 +44,20 @@ class Scenario:
     runtime_overhead_gib: float = DEFAULTS["runtime_overhead_gib"]
     peak_headroom_ratio: float = DEFAULTS["peak_headroom_ratio"]
     ha: str = DEFAULTS["ha"]
+    kv_accounting: str = DEFAULTS["kv_accounting"]
+    block_size: int = DEFAULTS["block_size"]  # tokens per KV block (paged accounting)
+    max_num_batched_tokens: int = DEFAULTS["max_num_batched_tokens"]  # tokens per engine step (paged)
 
     def __post_init__(self):
-        for name in ("concurrency", "effective_context"):
+        units = {"concurrency": "sessions", "effective_context": "tokens", "block_size": "tokens per block",
+                 "max_num_batched_tokens": "tokens per engine step"}
+        for name, unit in units.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                unit = "sessions" if name == "concurrency" else "tokens"
                 raise InputError(f"{_flag(name)} must be a whole number > 0 ({unit}); got {value!r}")
+        if self.kv_accounting not in KV_ACCOUNTING_MODES:
+            raise InputError(f"--kv-accounting must be one of {', '.join(KV_ACCOUNTING_MODES)}; "
+                             f"got {self.kv_accounting!r}")
         ratio = self.kv_budget_ratio
         if not _is_number(ratio) or not 0 < ratio <= 1:
             raise InputError(f"--kv-budget-ratio must be a number in (0, 1] (share of node HBM for the KV cache); "

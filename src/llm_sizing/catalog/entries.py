@@ -3,7 +3,10 @@ cross-field rules the schema cannot state are checked here and reported as `(fie
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Mapping, Optional
 
 
@@ -14,6 +17,8 @@ class _Entry:
     def from_dict(cls, data: Mapping[str, Any], origin: str):
         values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
         values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+        if "config" in values:  # a private copy, so the entry stays a value
+            values["config"] = json.loads(json.dumps(values["config"]))
         return cls(**values, origin=origin)
 
     def problems(self) -> list[tuple[str, str]]:
@@ -23,16 +28,12 @@ class _Entry:
 
 @dataclass(frozen=True)
 class ModelEntry(_Entry):
+    """A model: its Hugging Face config.json (verbatim, or the fields sizing reads) and where it is from.
+    The layers' KV specs are read from the config by `architecture.read_architecture`."""
+
     name: str
     source: str
-    num_hidden_layers: int
-    num_attention_heads: int
-    num_key_value_heads: int
-    head_dim: int
-    hidden_size: int
-    max_position_embeddings: int
-    layer_types: tuple[str, ...]
-    sliding_window: Optional[int] = None
+    config: Mapping[str, Any]
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None
     hf_id: Optional[str] = None
@@ -40,22 +41,31 @@ class ModelEntry(_Entry):
 
     kind = "models"
 
+    @cached_property
+    def architecture(self):
+        from ..architecture import read_architecture
+
+        return read_architecture(self.config, label=f"model '{self.name}'")
+
     def problems(self) -> list[tuple[str, str]]:
-        found = []
-        if len(self.layer_types) != self.num_hidden_layers:
-            found.append(("layer_types", f"has {len(self.layer_types)} entries but num_hidden_layers is "
-                                         f"{self.num_hidden_layers}; give one kind per layer"))
-        if "sliding_attention" in self.layer_types and not self.sliding_window:
-            found.append(("sliding_window", "is required (a positive number of tokens) because layer_types "
-                                            "has sliding_attention layers"))
-        return found
+        from ..errors import ArchitectureError
+
+        try:
+            self.architecture
+        except ArchitectureError as error:
+            return [("config", str(error).split(": ", 1)[-1])]
+        return []
+
+    @property
+    def max_position_embeddings(self) -> int:
+        return self.architecture.max_position_embeddings
+
+    @property
+    def num_hidden_layers(self) -> int:
+        return self.architecture.num_hidden_layers
 
     def layer_counts(self) -> dict[str, int]:
-        """Layers per attention kind, in order of first appearance."""
-        counts: dict[str, int] = {}
-        for kind in self.layer_types:
-            counts[kind] = counts.get(kind, 0) + 1
-        return counts
+        return self.architecture.layer_counts()
 
 
 @dataclass(frozen=True)

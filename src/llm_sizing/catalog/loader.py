@@ -56,7 +56,7 @@ def _line_of(text: str, pointer: str) -> int | None:
 
 
 def _where(path: str, text: str, pointer: str) -> str:
-    line = _line_of(text, pointer)
+    line = _line_of(text, pointer) if text else None
     return f"{path}:{line}" if line else path
 
 
@@ -98,6 +98,21 @@ def read_catalog_file(path: Union[str, Path]) -> tuple[str, tuple[Entry, ...]]:
             raise CatalogError(f"{where}: {_entry_label(kind, document, index)}: field '{field_name}' {problem}")
         entries.append(entry)
     return kind, tuple(entries)
+
+
+def entry_from_dict(kind: str, data: dict, origin: str) -> Entry:
+    """One entry made outside a catalog file (an imported config): schema and cross-field checks."""
+    import fastjsonschema
+
+    document = {kind: [data]}
+    try:
+        _validator(kind)(document)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        raise CatalogError(_schema_message(origin, "", kind, document, exc)) from None
+    entry = ENTRY_TYPES[kind].from_dict(data, origin=origin)
+    for field_name, problem in entry.problems():
+        raise CatalogError(f"{origin}: {_entry_label(kind, document, 0)}: field '{field_name}' {problem}")
+    return entry
 
 
 def _schema_message(path: str, text: str, kind: str, document: dict, exc) -> str:
@@ -153,6 +168,11 @@ class Catalog:
                 return entry
         valid = [e.name for e in self.entries(kind)]
         raise UnknownNameError(KIND_NOUN[kind], name, valid)
+
+    def with_model(self, entry: ModelEntry) -> "Catalog":
+        """This catalog plus one model (an imported config), replacing any entry of the same name."""
+        kept = tuple(m for m in self.models if m.name != entry.name)
+        return Catalog(kept + (entry,), self.servers, self.storage, self.sources)
 
     def model(self, name: str) -> ModelEntry:
         return self.find("models", name)

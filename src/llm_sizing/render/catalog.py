@@ -11,8 +11,7 @@ from .json import entry_dict
 def _facts(entry) -> str:
     if entry.kind == "models":
         counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
-        return (f"{entry.num_hidden_layers} layers ({counts}), {entry.num_key_value_heads} KV heads, "
-                f"max context {entry.max_position_embeddings:,}")
+        return f"{entry.num_hidden_layers} layers ({counts}), max context {entry.max_position_embeddings:,}"
     if entry.kind == "servers":
         return f"{entry.gpus_per_node} x {entry.hbm_per_gpu_gb:g} GB = {entry.hbm_total_gb:g} GB HBM"
     return (f"{entry.type}, {entry.read_iops:,}/{entry.write_iops:,} IOPS, "

@@ -26,6 +26,33 @@ def _number(value):
     return int(value) if float(value).is_integer() else float(value)
 
 
+def kv_group_dict(group) -> dict[str, Any]:
+    row = {
+        "kind": group.spec.kind,
+        "layers": group.layers,
+        "detail": group.spec.describe(),
+        "tokens_held": group.tokens_held,
+        "bytes_per_token_per_layer": group.bytes_per_token_per_layer,
+        "bytes_per_session": group.bytes_per_session,
+        "gib_per_session": bytes_to_gib(group.bytes_per_session),
+    }
+    if group.page_bytes is not None:
+        row.update(block_tokens=group.block_tokens, page_bytes=group.page_bytes,
+                   blocks_per_session_per_layer=group.blocks_per_session)
+    return row
+
+
+def kv_accounting_dict(sizing: Sizing) -> dict[str, Any]:
+    kv, scenario = sizing.kv, sizing.scenario
+    out: dict[str, Any] = {"mode": kv.mode}
+    if kv.mode == "paged":
+        out.update(block_size=scenario.block_size, max_num_batched_tokens=scenario.max_num_batched_tokens,
+                   pool_block_bytes=kv.pool_block_bytes, blocks_per_session=kv.blocks_per_session,
+                   vllm_group_size=kv.vllm_group_size, vllm_groups=kv.vllm_groups, padding_layers=kv.padding_layers)
+    out["assumptions"] = list(sizing.model.architecture.assumptions)
+    return out
+
+
 def sizing_dict(sizing: Sizing) -> dict[str, Any]:
     scenario, budget, capacity = sizing.scenario, sizing.budget, sizing.capacity
     return {
@@ -44,23 +71,17 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
             "runtime_overhead_gib": _number(scenario.runtime_overhead_gib),
             "peak_headroom_ratio": scenario.peak_headroom_ratio,
             "ha": scenario.ha,
+            "kv_accounting": scenario.kv_accounting,
+            "block_size": scenario.block_size,
+            "max_num_batched_tokens": scenario.max_num_batched_tokens,
         },
         "catalog": {
             "model": entry_dict(sizing.model),
             "server": entry_dict(sizing.server),
             "storage": entry_dict(sizing.storage),
         },
-        "kv_breakdown": [
-            {
-                "kind": group.spec.kind,
-                "layers": group.layers,
-                "tokens_held": group.tokens_held,
-                "bytes_per_token_per_layer": group.bytes_per_token_per_layer,
-                "bytes_per_session": group.bytes_per_session,
-                "gib_per_session": bytes_to_gib(group.bytes_per_session),
-            }
-            for group in sizing.kv.groups
-        ],
+        "kv_accounting": kv_accounting_dict(sizing),
+        "kv_breakdown": [kv_group_dict(group) for group in sizing.kv.groups],
         "memory": {
             "hbm_total_bytes": int(budget.hbm_total_bytes),
             "hbm_total_gib": sizing.results.hbm_total_gib,
@@ -82,3 +103,8 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
 
 def dumps(document: Any) -> str:
     return _json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def fit_dict(fit) -> dict[str, Any]:
+    key = "max_effective_context" if fit.question == "context" else "max_concurrency"
+    return {"question": fit.question, "nodes": fit.nodes, key: fit.answer, "reason": fit.reason}

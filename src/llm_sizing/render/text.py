@@ -24,6 +24,19 @@ def _ratio(x: float) -> str:
     return f"{x:.2f}"
 
 
+def _group_line(group, kv) -> str:
+    spec = group.spec
+    head = f"{spec.kind:<18} {group.layers:>3} layers x "
+    if kv.mode == "paged" and group.page_bytes is not None:
+        return (head + f"{_int(group.blocks_per_session)} blocks of {group.block_tokens} tokens x "
+                       f"{_int(group.page_bytes)} B/page = {_int(group.bytes_per_session)} B\n      ({spec.describe()})")
+    if group.tokens_held is None:
+        return head + f"{_int(group.bytes_per_session // group.layers)} B state = " \
+                      f"{_int(group.bytes_per_session)} B\n      ({spec.describe()})"
+    return (head + f"{_int(group.tokens_held):>9} tokens x {_int(group.bytes_per_token_per_layer)} B = "
+                   f"{_int(group.bytes_per_session)} B\n      ({spec.describe()})")
+
+
 def render_text(sizing: Sizing) -> str:
     from rich import box
     from rich.console import Console
@@ -47,6 +60,8 @@ def render_text(sizing: Sizing) -> str:
         context += f" (requested {_int(s.effective_context)}, clamped to max_position_embeddings)"
     inputs.add_row("effective context", context)
     inputs.add_row("KV precision", f"{s.kv_precision} ({s.kv_bytes_per_element} byte(s) per element)")
+    inputs.add_row("KV accounting", s.kv_accounting if s.kv_accounting == "ideal" else
+                   f"paged (block {s.block_size} tokens, {_int(s.max_num_batched_tokens)} batched tokens)")
     inputs.add_row("KV budget ratio", _ratio(s.kv_budget_ratio))
     inputs.add_row("runtime overhead", f"{s.runtime_overhead_gib:g} GiB per node")
     inputs.add_row("peak headroom", _ratio(s.peak_headroom_ratio))
@@ -59,10 +74,8 @@ def render_text(sizing: Sizing) -> str:
     used.add_column("kind")
     used.add_column("entry", overflow="fold")
     counts = ", ".join(f"{n} {kind}" for kind, n in model.layer_counts().items())
-    window = f", window {_int(model.sliding_window)} tokens" if model.sliding_window else ""
-    used.add_row("model", f"{model.name}: {model.num_hidden_layers} layers ({counts}); {model.num_key_value_heads} "
-                          f"KV heads x head_dim {model.head_dim}; max context "
-                          f"{_int(model.max_position_embeddings)}{window}\nsource: {model.source}")
+    used.add_row("model", f"{model.name}: {model.num_hidden_layers} layers ({counts}); max context "
+                          f"{_int(model.max_position_embeddings)}\nsource: {model.source}")
     nvlink = (f"; NVLink {server.nvlink_bandwidth_per_node_tb_s:g} TB/s"
               if server.nvlink_bandwidth_per_node_tb_s else "")
     used.add_row("server", f"{server.name}: {server.gpus_per_node} GPUs x {server.hbm_per_gpu_gb:g} GB HBM = "
@@ -75,15 +88,21 @@ def render_text(sizing: Sizing) -> str:
     console.print()
 
     console.print("Memory arithmetic", style="bold")
-    console.print("1. KV cache per session (sum over layer kinds; per token per layer = KV heads x "
-                  "(K dim + V dim) x bytes):")
-    for group in sizing.kv.groups:
-        spec = group.spec
-        console.print(
-            f"   {spec.kind:<18} {group.layers:>3} layers x {_int(group.tokens_held):>9} tokens x "
-            f"{spec.num_kv_heads} x ({spec.k_head_dim} + {spec.v_head_dim}) x {spec.bytes_per_element} B "
-            f"= {_int(group.bytes_per_session)} B")
+    kv = sizing.kv
+    if kv.mode == "ideal":
+        console.print("1. KV cache per session, exact bytes (per layer kind: layers x tokens held x bytes per token):")
+    else:
+        console.print(f"1. KV cache per session, paged as vLLM allocates (blocks of {s.block_size} tokens, "
+                      f"{_int(s.max_num_batched_tokens)} batched tokens per step):")
+    for group in kv.groups:
+        console.print(f"   {_group_line(group, kv)}", markup=False)
+    if kv.mode == "paged":
+        console.print(f"   vLLM pool: groups of {kv.vllm_group_size} layers x {kv.vllm_groups} groups "
+                      f"({kv.padding_layers} padding layers); one pool block = {_int(kv.pool_block_bytes)} B; "
+                      f"{_int(kv.blocks_per_session)} blocks per session")
     console.print(f"   per session = {_int(r.kv_per_session_bytes)} B = {_g(r.kv_per_session_gib_exact, 6)} GiB")
+    for assumption in model.architecture.assumptions:
+        console.print(f"   (assumed: {assumption})", markup=False)
     console.print(f"2. HBM per node = {server.gpus_per_node} x {server.hbm_per_gpu_gb:g} GB = "
                   f"{_int(budget.hbm_total_bytes / BYTES_PER_GB)} GB = {_g(r.hbm_total_gib)} GiB")
     console.print(f"3. KV budget = {_g(r.hbm_total_gib)} GiB x {_ratio(s.kv_budget_ratio)} - "
@@ -128,3 +147,13 @@ def render_text(sizing: Sizing) -> str:
     else:
         console.print("Warnings: none")
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def render_fit(fit) -> str:
+    if fit.question == "context":
+        scenario_text = f"largest effective context at which the sessions fit on {fit.nodes} node(s)"
+        answer = "none" if fit.answer is None else f"{fit.answer:,} tokens"
+    else:
+        scenario_text = f"most sessions that fit on {fit.nodes} node(s)"
+        answer = "none" if fit.answer is None else f"{fit.answer:,} sessions"
+    return f"Fit: {scenario_text}: {answer}\n  ({fit.reason})\n\n"

@@ -1,0 +1,116 @@
+"""Hugging Face configs as model entries: a config.json path, a model directory holding one, or
+`hf:ORG/NAME` fetched with huggingface_hub into its normal cache (read from that cache when
+offline). This and the catalog loader are the only code that reads model files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+from ..errors import CatalogError, SizingError
+from .entries import ModelEntry
+from .loader import entry_from_dict
+
+HF_PREFIX = "hf:"
+HF_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def is_model_reference(text: str) -> bool:
+    """True when --model names a file, a directory or a Hugging Face repo rather than a catalog entry."""
+    return text.startswith(HF_PREFIX) or text.endswith(".json") or Path(text).is_dir()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def read_local_config(reference: str) -> tuple[dict, str, str]:
+    """(config, source, default name) from a config.json path or a directory holding one."""
+    path = Path(reference).expanduser()
+    if path.is_dir():
+        path = path / "config.json"
+        if not path.is_file():
+            raise CatalogError(f"{reference}: the directory has no config.json")
+    elif not path.is_file():
+        raise CatalogError(f"{reference}: no such file")
+    name = path.parent.name if path.name == "config.json" else path.stem
+    return _read_json(path), str(path.resolve()), name
+
+
+def fetch_hf_config(repo_id: str) -> tuple[dict, str, str]:
+    """(config, source, default name) for hf:ORG/NAME, from the network or the local HF cache."""
+    if not HF_REPO_ID.match(repo_id):
+        raise SizingError(f"hf:{repo_id}: not a Hugging Face repository id; write hf:ORG/NAME, e.g. "
+                          f"hf:openai/gpt-oss-20b")
+    try:
+        from huggingface_hub import constants, hf_hub_download
+    except ImportError:
+        raise SizingError("hf:ORG/NAME needs huggingface_hub: pip install 'llm-sizing[hf]' "
+                          "(or pass a local config.json path)") from None
+    try:
+        path = hf_hub_download(repo_id, "config.json")
+    except Exception as online_error:  # no network, gated repo, unknown repo: try the cache
+        try:
+            path = hf_hub_download(repo_id, "config.json", local_files_only=True)
+        except Exception:
+            reason = " ".join(str(online_error).split())[:160] or type(online_error).__name__
+            raise SizingError(f"hf:{repo_id}: cannot fetch config.json ({reason}) and it is not in the Hugging "
+                              f"Face cache ({constants.HF_HUB_CACHE}); run once with network access (and HF_TOKEN "
+                              f"for gated models), or pass a local config.json path") from None
+    source = f"https://huggingface.co/{repo_id}/blob/main/config.json (cached at {path})"
+    return _read_json(Path(path)), source, repo_id.split("/", 1)[1]
+
+
+def model_entry_from_reference(reference: str, name: Optional[str] = None,
+                               aliases: tuple[str, ...] = ()) -> ModelEntry:
+    """A validated model entry for a path, directory or hf:ORG/NAME; the reference is an alias."""
+    if reference.startswith(HF_PREFIX):
+        repo_id = reference[len(HF_PREFIX):]
+        config, source, default_name = fetch_hf_config(repo_id)
+        hf_id: Optional[str] = repo_id
+    else:
+        config, source, default_name = read_local_config(reference)
+        hf_id = config.get("_name_or_path") if isinstance(config.get("_name_or_path"), str) else None
+    entry: dict[str, Any] = {"name": _safe_name(name or default_name), "source": source, "config": config}
+    if aliases:
+        entry["aliases"] = list(aliases)
+    if hf_id and HF_REPO_ID.match(hf_id):
+        entry["hf_id"] = hf_id
+    validated = entry_from_dict("models", entry, origin=reference)
+    # the reference itself (a path, hf:ORG/NAME) also selects the entry; it is no catalog name
+    return dataclasses.replace(validated, aliases=validated.aliases + (reference,))
+
+
+def _safe_name(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._/-]+", "-", text).strip("-._/")
+    return cleaned or "model"
+
+
+def entry_file_document(entry: ModelEntry) -> dict:
+    """The JSON a user catalog file holds for one imported model."""
+    data: dict[str, Any] = {"name": entry.name}
+    if entry.hf_id:
+        data["hf_id"] = entry.hf_id
+    data["source"] = entry.source
+    aliases = [a for a in entry.aliases if not is_model_reference(a)]  # a path or hf: reference is no name
+    if aliases:
+        data["aliases"] = aliases
+    data["config"] = entry.config
+    return {"models": [data]}
+
+
+def write_entry(entry: ModelEntry, directory: Path, overwrite: bool = False) -> Path:
+    target = Path(directory) / "models" / f"{entry.name.replace('/', '--')}.json"
+    if target.exists() and not overwrite:
+        raise CatalogError(f"{target}: already exists; pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(entry_file_document(entry), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
