@@ -155,3 +155,32 @@ def kv_account(arch: Architecture, context: int, kv_bytes: int, mode: str = "ide
     if mode == "paged":
         return paged_account(arch, context, kv_bytes, paging or Paging())
     return ideal_account(arch, context, kv_bytes)
+
+
+def pool_blocks(available_bytes: int, account: KvAccount) -> int:
+    """vLLM get_num_blocks: available // page // group_size (= available // pool block)."""
+    return int(available_bytes // account.pool_block_bytes)
+
+
+def max_concurrency(num_blocks: int, account: KvAccount) -> float:
+    """vLLM "Maximum concurrency for L tokens per request": pool blocks / blocks one request needs."""
+    return num_blocks / account.blocks_per_session
+
+
+def largest_context(arch: Architecture, kv_bytes: int, available_bytes: int, max_context: int,
+                    mode: str = "paged", paging: Optional[Paging] = None) -> int:
+    """The longest context one session can have within `available_bytes` (vLLM estimate_max_model_len);
+    0 when not even one token fits. Bytes never decrease with the context, so bisection is exact."""
+    def fits(context: int) -> bool:
+        return kv_account(arch, context, kv_bytes, mode, paging).bytes_per_session <= available_bytes
+
+    if not fits(1):
+        return 0
+    low, high = 1, max_context
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -39,7 +39,7 @@ class Architecture:
         """Decoder layers per kind of cache, in order of first appearance ("none" for no cache)."""
         counts: dict[str, int] = {}
         for caches in self.layers:
-            kind = "+".join(spec.kind for spec in caches) or "none"
+            kind = "+".join(spec.kind for spec in caches) or "no_kv_cache"
             counts[kind] = counts.get(kind, 0) + 1
         return counts
 
@@ -119,6 +119,12 @@ class _Reader:
                 raise ArchitectureError(f"{self.label}: layer_types has kinds this tool cannot size: "
                                         f"{', '.join(map(str, unknown))}; known: {', '.join(LAYER_TYPES)}")
             return kinds
+        interval = c.get("full_attention_interval")
+        if isinstance(interval, int) and interval > 0 and self.has("linear_num_value_heads"):
+            self.assumptions.append(f"layer_types not in config.json: Qwen3NextConfig default from "
+                                    f"full_attention_interval {interval}, every {interval}th layer full attention, "
+                                    f"the others Gated DeltaNet linear attention")
+            return ["linear_attention" if (i + 1) % interval else "full_attention" for i in range(n_layers)]
         if isinstance(c.get("attn_type_list"), list):
             types = c["attn_type_list"]
             if any(t != 1 for t in types):

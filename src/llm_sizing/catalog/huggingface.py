@@ -52,21 +52,43 @@ def fetch_hf_config(repo_id: str) -> tuple[dict, str, str]:
                           f"hf:openai/gpt-oss-20b")
     try:
         from huggingface_hub import constants, hf_hub_download
+        from huggingface_hub.utils import logging as hf_logging
     except ImportError:
         raise SizingError("hf:ORG/NAME needs huggingface_hub: pip install 'llm-sizing[hf]' "
                           "(or pass a local config.json path)") from None
-    try:
-        path = hf_hub_download(repo_id, "config.json")
-    except Exception as online_error:  # no network, gated repo, unknown repo: try the cache
-        try:
-            path = hf_hub_download(repo_id, "config.json", local_files_only=True)
-        except Exception:
-            reason = " ".join(str(online_error).split())[:160] or type(online_error).__name__
+    hf_logging.set_verbosity_error()  # no retry chatter on stderr: the outcome is reported in one line
+    try:  # the normal cache first: a config does not change under a revision, and this works offline
+        path = hf_hub_download(repo_id, "config.json", local_files_only=True)
+    except Exception:
+        path = None
+    if path is None:
+        reason = _offline_reason(constants)
+        if reason is None:
+            try:
+                path = hf_hub_download(repo_id, "config.json")
+            except Exception as error:  # unknown or gated repository, network failure
+                reason = f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+        if path is None:
             raise SizingError(f"hf:{repo_id}: cannot fetch config.json ({reason}) and it is not in the Hugging "
                               f"Face cache ({constants.HF_HUB_CACHE}); run once with network access (and HF_TOKEN "
-                              f"for gated models), or pass a local config.json path") from None
+                              f"for gated models), or pass a local config.json path")
     source = f"https://huggingface.co/{repo_id}/blob/main/config.json (cached at {path})"
     return _read_json(Path(path)), source, repo_id.split("/", 1)[1]
+
+
+def _offline_reason(constants) -> Optional[str]:
+    """Why the Hub cannot be reached, without waiting through retries; None when it may be."""
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    import socket
+    from urllib.parse import urlparse
+
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return f"no network: cannot resolve {host}"
+    return None
 
 
 def model_entry_from_reference(reference: str, name: Optional[str] = None,

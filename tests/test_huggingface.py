@@ -1,0 +1,130 @@
+"""--model as a config.json path, a model directory, or hf:ORG/NAME (huggingface_hub's cache,
+offline); `catalog import` writes an entry; unreadable architectures are refused, nothing written."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, QUICK_START, run_entry
+
+HF = FIXTURES / "hf-configs"
+BASE = ["--server", "dgx300", "--storage", "profile_default", "--concurrency", "100",
+        "--effective-context", "1000", "--json-only"]
+
+
+def sized(argv, **kwargs):
+    done = run_entry(argv, **kwargs)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_model_from_a_config_json_path():
+    path = HF / "meta-llama--Meta-Llama-3.1-8B" / "config.json"
+    document = sized(["--model", str(path)] + BASE)
+    # 32 layers x 8 KV heads x 256 x 1 B x 1,000 tokens = 65,536,000 B
+    assert document["results"]["kv_per_session_bytes"] == 65_536_000
+    assert document["catalog"]["model"]["source"] == str(path.resolve())
+
+
+def test_model_from_a_directory_with_nested_text_config():
+    # Qwen3-VL nests the language model in text_config: 64 layers x 8 x 256 x 1,000 = 131,072,000 B
+    document = sized(["--model", str(HF / "Qwen--Qwen3-VL-32B-Instruct")] + BASE)
+    assert document["results"]["kv_per_session_bytes"] == 131_072_000
+
+
+def hf_cache(tmp_path, repo_id, source_dir):
+    """A huggingface_hub cache holding one repo's config.json at revision 'abc123'."""
+    folder = tmp_path / "hub" / f"models--{repo_id.replace('/', '--')}"
+    (folder / "snapshots" / "abc123").mkdir(parents=True)
+    (folder / "refs").mkdir()
+    (folder / "refs" / "main").write_text("abc123")
+    shutil.copy(HF / source_dir / "config.json", folder / "snapshots" / "abc123" / "config.json")
+    return {"HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "home")}
+
+
+def test_hf_reference_read_from_the_cache_offline(tmp_path):
+    env = hf_cache(tmp_path, "openai/gpt-oss-20b", "openai--gpt-oss-20b")
+    document = sized(["--model", "hf:openai/gpt-oss-20b"] + BASE, env=env)
+    # the same bytes as the built-in gpt-oss-20b at 1,000 tokens: 12 x 1,000 x 1,024 + 12 x 128 x 1,024
+    assert document["results"]["kv_per_session_bytes"] == 13_860_864
+    assert document["catalog"]["model"]["hf_id"] == "openai/gpt-oss-20b"
+
+
+def test_hf_reference_without_network_or_cache_is_one_clear_line(tmp_path):
+    env = {"HF_HUB_CACHE": str(tmp_path / "empty"), "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "home")}
+    done = run_entry(["--model", "hf:openai/gpt-oss-20b"] + BASE, env=env)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "hf:openai/gpt-oss-20b: cannot fetch config.json" in lines[0]
+    assert "not in the Hugging Face cache" in lines[0]
+
+
+def test_hf_reference_must_be_org_slash_name():
+    done = run_entry(["--model", "hf:just-a-name"] + BASE)
+    assert done.returncode == 2 and "write hf:ORG/NAME" in done.stderr
+
+
+def test_catalog_import_then_size_by_name(tmp_path):
+    catalog = tmp_path / "cat"
+    done = run_entry(["catalog", "import", str(HF / "nvidia--Nemotron-H-56B-Base-8K" / "config.json"),
+                      "--name", "nemotron-test", "--into", str(catalog)])
+    assert done.returncode == 0, done.stderr
+    written = catalog / "models" / "nemotron-test.json"
+    assert "wrote" in done.stdout and written.exists()
+    entry = json.loads(written.read_text())["models"][0]
+    assert entry["config"]["hybrid_override_pattern"].count("M") == 54
+    document = sized(["--model", "nemotron-test", "--catalog", str(catalog)] + BASE)
+    # 10 attention layers x 2,048 B x 1,000 tokens + 54 Mamba2 states x 8,511,488 B
+    assert document["results"]["kv_per_session_bytes"] == 20_480_000 + 459_620_352
+    assert run_entry(["catalog", "validate", str(catalog)]).returncode == 0
+
+
+def test_catalog_import_from_the_hf_cache(tmp_path):
+    env = hf_cache(tmp_path, "Qwen/Qwen3.5-27B", "Qwen--Qwen3.5-27B")
+    done = run_entry(["catalog", "import", "hf:Qwen/Qwen3.5-27B", "--into", str(tmp_path / "cat")], env=env)
+    assert done.returncode == 0, done.stderr
+    entry = json.loads((tmp_path / "cat" / "models" / "Qwen3.5-27B.json").read_text())["models"][0]
+    assert entry["hf_id"] == "Qwen/Qwen3.5-27B" and entry["name"] == "Qwen3.5-27B"
+
+
+def test_import_refuses_what_it_cannot_size_and_writes_nothing(tmp_path):
+    config = json.loads((HF / "nvidia--Nemotron-H-56B-Base-8K" / "config.json").read_text())
+    del config["mamba_head_dim"], config["n_groups"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = run_entry(["catalog", "import", str(tmp_path / "config.json"), "--into", str(tmp_path / "cat")])
+    assert done.returncode == 2
+    assert "lacks mamba_head_dim, n_groups" in done.stderr
+    assert not (tmp_path / "cat").exists()
+
+
+def test_import_needs_a_place_to_write():
+    done = run_entry(["catalog", "import", str(HF / "openai--gpt-oss-20b" / "config.json")])
+    assert done.returncode == 2 and "--into DIR" in done.stderr
+
+
+def test_import_does_not_overwrite_without_force(tmp_path):
+    argv = ["catalog", "import", str(HF / "openai--gpt-oss-20b" / "config.json"), "--into", str(tmp_path)]
+    assert run_entry(argv).returncode == 0
+    again = run_entry(argv)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert run_entry(argv + ["--force"]).returncode == 0
+
+
+def test_missing_config_file_is_one_line(tmp_path):
+    done = run_entry(["--model", str(tmp_path / "nope.json")] + BASE)
+    assert done.returncode == 2 and "no such file" in done.stderr
+
+
+@pytest.mark.parametrize("mode", ["ideal", "paged"])
+def test_seed_numbers_unchanged_in_ideal_mode_and_paged_differs(mode):
+    document = sized(QUICK_START + ["--json-only", "--kv-accounting", mode])
+    if mode == "ideal":
+        assert document["results"]["sessions_per_node"] == 613
+    else:
+        # paged by hand (test_accounting_paged): 2,569,568,256 B per session;
+        # floor(1,483,950,981,120 / 2,569,568,256) = 577
+        assert document["results"]["kv_per_session_bytes"] == 2_569_568_256
+        assert document["results"]["sessions_per_node"] == 577
+        assert document["kv_accounting"]["blocks_per_session"] == 8713
