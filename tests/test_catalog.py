@@ -190,3 +190,25 @@ def test_every_model_entry_cites_its_config():
     for model in load_catalog().models:
         assert "config.json" in model.source or "huggingface.co" in model.source, model.name
         model.architecture  # every entry reads exactly (the loader refuses otherwise)
+
+
+def test_builtin_files_pass_the_schema_and_their_digests_are_current():
+    # the loader skips the schema check for built-in files whose bytes match DIGESTS.json;
+    # here every built-in file gets the full check, and the digests must match the files
+    from llm_sizing.catalog.loader import KINDS, PACKAGE_DIR, builtin_digests, digest
+
+    for kind in KINDS:
+        path = PACKAGE_DIR / "builtin" / f"{kind}.json"
+        assert read_catalog_file(path)[0] == kind
+        assert builtin_digests()[path.name] == digest(path.read_text(encoding="utf-8")), \
+            "stale digest: run python3 scripts/regen_docs.py"
+
+
+def test_an_edited_builtin_file_is_schema_checked(tmp_path):
+    from llm_sizing.catalog.loader import PACKAGE_DIR, digest
+
+    text = (PACKAGE_DIR / "builtin" / "servers.json").read_text().replace('"gpus_per_node": 8', '"gpus_per_node": 0', 1)
+    edited = tmp_path / "servers.json"
+    edited.write_text(text)
+    with pytest.raises(CatalogError, match="gpus_per_node"):
+        read_catalog_file(edited, trusted_digest=digest("the unedited file"))

@@ -16,8 +16,8 @@ def test_full_attention_bytes_per_token_is_the_card_formula():
 def test_separate_k_and_v_head_dims_and_k_equals_v():
     # 4 KV heads, K dim 192, V dim 128, bf16: 4 x (192 + 128) x 2 = 2560 B
     assert FullAttention(4, 192, 128).bytes_per_token(2) == 2560
-    # K = V (Gemma 4 attention_k_eq_v): only K is stored: 2 heads x 512 x 2 B = 2048 B
-    assert FullAttention(2, 512, 0).bytes_per_token(2) == 2048
+    # Gemma 4 global layer (attention_k_eq_v shares projections, both K and V cached): 2 x (512 + 512) x 2 B
+    assert FullAttention(2, 512, 512).bytes_per_token(2) == 4096
 
 
 def test_sliding_window_holds_at_most_its_window():

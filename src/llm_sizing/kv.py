@@ -31,10 +31,32 @@ class Paging:
     max_num_batched_tokens: int = 8192
 
 
+class _PerToken:
+    """What every cache that grows with the context shares: by default it holds every token, a
+    page is `block` tokens, a request needs cdiv(context, block) pages. Kinds override."""
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        raise NotImplementedError
+
+    def paged_bytes_per_token(self, kv_bytes: int) -> int:
+        return self.bytes_per_token(kv_bytes)
+
+    def tokens_held(self, context: int) -> Optional[int]:
+        return context
+
+    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
+        return self.tokens_held(context) * self.bytes_per_token(kv_bytes)
+
+    def page_bytes(self, block: int, kv_bytes: int) -> int:
+        return block * self.paged_bytes_per_token(kv_bytes)
+
+    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
+        return ceil_div(context, block)
+
+
 @dataclass(frozen=True)
-class FullAttention:
-    """MHA / GQA / MQA: every token of the context, K and V for each KV head.
-    `v_head_dim` 0 means V is K (nothing stored for V)."""
+class FullAttention(_PerToken):
+    """MHA / GQA / MQA: every token of the context, K and V for each KV head."""
 
     num_kv_heads: int
     k_head_dim: int
@@ -45,21 +67,8 @@ class FullAttention:
     def bytes_per_token(self, kv_bytes: int) -> int:
         return self.num_kv_heads * (self.k_head_dim + self.v_head_dim) * kv_bytes
 
-    def tokens_held(self, context: int) -> Optional[int]:
-        return context
-
-    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
-        return self.tokens_held(context) * self.bytes_per_token(kv_bytes)
-
-    def page_bytes(self, block: int, kv_bytes: int) -> int:
-        return block * self.bytes_per_token(kv_bytes)
-
-    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
-        return ceil_div(context, block)
-
     def describe(self) -> str:
-        v = "V = K" if self.v_head_dim == 0 else f"V dim {self.v_head_dim}"
-        return f"{self.num_kv_heads} KV heads, K dim {self.k_head_dim}, {v}"
+        return f"{self.num_kv_heads} KV heads, K dim {self.k_head_dim}, V dim {self.v_head_dim}"
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ class ChunkedLocal(FullAttention):
 
 
 @dataclass(frozen=True)
-class MlaLatent:
+class MlaLatent(_PerToken):
     """Multi-head latent attention (DeepSeek V2/V3/R1, Kimi K2): one compressed latent of
     kv_lora_rank + qk_rope_head_dim elements per token per layer, no K/V pair, no per-head copy.
     `fp8_sparse_format`: DeepSeek V3.2's paged fp8 layout (656 bytes per token)."""
@@ -116,29 +125,17 @@ class MlaLatent:
     def bytes_per_token(self, kv_bytes: int) -> int:
         return (self.kv_lora_rank + self.qk_rope_head_dim) * kv_bytes
 
-    def tokens_held(self, context: int) -> Optional[int]:
-        return context
-
-    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
-        return context * self.bytes_per_token(kv_bytes)
-
     def paged_bytes_per_token(self, kv_bytes: int) -> int:
         if self.fp8_sparse_format and kv_bytes == 1:
             return FP8_DS_MLA_BYTES_PER_TOKEN
         return self.bytes_per_token(kv_bytes)
-
-    def page_bytes(self, block: int, kv_bytes: int) -> int:
-        return block * self.paged_bytes_per_token(kv_bytes)
-
-    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
-        return ceil_div(context, block)
 
     def describe(self) -> str:
         return f"latent {self.kv_lora_rank} + rope {self.qk_rope_head_dim}"
 
 
 @dataclass(frozen=True)
-class SparseIndexer:
+class SparseIndexer(_PerToken):
     """DeepSeek V3.2 sparse-attention indexer key cache: index_head_dim fp8 values plus one fp32
     scale per 128, per token per layer, whatever the KV precision (vLLM DeepseekV32IndexerCache)."""
 
@@ -148,18 +145,6 @@ class SparseIndexer:
 
     def bytes_per_token(self, kv_bytes: int) -> int:
         return self.index_head_dim + self.index_head_dim // INDEXER_QUANT_BLOCK * 4
-
-    def tokens_held(self, context: int) -> Optional[int]:
-        return context
-
-    def bytes_per_session(self, context: int, kv_bytes: int) -> int:
-        return context * self.bytes_per_token(kv_bytes)
-
-    def page_bytes(self, block: int, kv_bytes: int) -> int:
-        return block * self.bytes_per_token(kv_bytes)
-
-    def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
-        return ceil_div(context, block)
 
     def describe(self) -> str:
         return f"index_head_dim {self.index_head_dim} fp8 + fp32 scales"
@@ -220,5 +205,3 @@ class SharedKv:
     def describe(self) -> str:
         return f"reuses the KV cache of an earlier {self.shares} layer"
 
-
-ATTENTION_KINDS = (FullAttention, SlidingWindow, ChunkedLocal, MlaLatent, SparseIndexer)
