@@ -7,10 +7,12 @@ from typing import Optional
 
 from . import findings as f
 from .accounting import KvAccount, kv_account
-from .capacity import Capacity, plan_capacity
+from .capacity import Capacity, nodes_for, plan_capacity
 from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile
 from .kv import Paging
+from .layout import Layout
 from .memory import NodeBudget, seed_node_budget
+from .physical import PhysicalPlan, candidate_layouts, plan_physical
 from .scenario import Scenario
 from .units import bytes_to_gib, bytes_to_tib, display_round
 
@@ -32,6 +34,14 @@ class Results:
     kv_total_tib_exact: float
     hbm_total_gib: float
     kv_budget_gib: float
+    # physical memory model only (None under the seed's rule)
+    weights_gib_per_gpu: Optional[float] = None
+    reserve_gib_per_gpu: Optional[float] = None
+    kv_pool_gib_per_gpu: Optional[float] = None
+    kv_cache_tokens: Optional[int] = None  # per replica
+    max_concurrency: Optional[float] = None  # per replica, sessions of the effective context
+    gpus_per_replica: Optional[int] = None
+    replicas_per_node: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Sizing:
     capacity: Capacity
     results: Results
     findings: tuple[f.Finding, ...]
+    physical: Optional[PhysicalPlan] = None
+    layout_alternatives: tuple = ()  # (PhysicalPlan, Capacity) per layout tried by --tensor-parallel auto
 
     @property
     def feasible(self) -> bool:
@@ -76,9 +88,24 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
     kv = session_kv(model, scenario, context)
     budget = seed_node_budget(server, scenario.kv_budget_ratio, scenario.runtime_overhead_gib)
     per_session = kv.bytes_per_session
-    capacity = plan_capacity(scenario.concurrency, per_session, budget.kv_budget_bytes,
-                             scenario.peak_headroom_ratio, scenario.ha)
+    plan, alternatives = None, ()
+    if scenario.memory_model == "physical":
+        plan, capacity, alternatives = _physical(model, server, scenario, context)
+    else:
+        capacity = plan_capacity(scenario.concurrency, per_session, budget.kv_budget_bytes,
+                                 scenario.peak_headroom_ratio, scenario.ha)
     total = scenario.concurrency * per_session
+    physical_results = {}
+    if plan is not None:
+        pool = plan.kv_pool_bytes_per_gpu
+        physical_results = dict(
+            weights_gib_per_gpu=bytes_to_gib(plan.weights_bytes_per_gpu),
+            reserve_gib_per_gpu=bytes_to_gib(plan.reserve.total_bytes) if plan.reserve else None,
+            kv_pool_gib_per_gpu=bytes_to_gib(pool),
+            kv_cache_tokens=plan.kv_cache_tokens, max_concurrency=plan.max_concurrency,
+            gpus_per_replica=plan.layout.gpus_per_replica, replicas_per_node=plan.replicas_per_node)
+    node_pool = (plan.kv_pool_bytes_per_gpu * plan.layout.gpus_per_replica * plan.replicas_per_node
+                 if plan is not None else budget.kv_budget_bytes)
     results = Results(
         kv_per_session_gib=display_round(bytes_to_gib(per_session)),
         kv_total_tib=display_round(bytes_to_tib(total)),
@@ -92,7 +119,8 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         kv_total_gib_exact=bytes_to_gib(total),
         kv_total_tib_exact=bytes_to_tib(total),
         hbm_total_gib=bytes_to_gib(budget.hbm_total_bytes),
-        kv_budget_gib=bytes_to_gib(budget.kv_budget_bytes),
+        kv_budget_gib=bytes_to_gib(node_pool),
+        **physical_results,
     )
     found = (
         f.context_clamped(scenario.effective_context, model.max_position_embeddings, model.name)
@@ -101,5 +129,33 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         + f.hbm_budget_insufficient(results.kv_budget_gib, results.kv_per_session_gib_exact,
                                     capacity.sessions_per_node)
         + f.config_assumptions(model.architecture.assumptions, model.name)
+        + (f.physical_findings(plan) if plan is not None else [])
     )
-    return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found))
+    return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found),
+                  plan, alternatives)
+
+
+def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, context: int):
+    """The physical plan for the requested layout, or for --tensor-parallel auto the layout that
+    needs the fewest nodes (ties: fewer GPUs per replica), with every alternative."""
+    options = scenario.physical
+    if options.tensor_parallel != "auto":
+        layout = Layout(options.tensor_parallel, options.pipeline_parallel, options.data_parallel,
+                        options.expert_parallel)
+        plan = plan_physical(model, server, scenario, layout, context)
+        return plan, _capacity(plan, scenario), ()
+    tried = []
+    for layout in candidate_layouts(model, server):
+        plan = plan_physical(model, server, scenario, layout, context)
+        tried.append((plan, _capacity(plan, scenario)))
+    if not tried:
+        from .errors import InputError
+
+        raise InputError(f"no tensor-parallel layout of {model.name} fits a {server.name} node")
+    feasible = [t for t in tried if t[1].nodes_final is not None]
+    best = min(feasible or tried, key=lambda t: (t[1].nodes_final or 0, t[0].layout.gpus_per_replica))
+    return best[0], best[1], tuple(tried)
+
+
+def _capacity(plan: PhysicalPlan, scenario: Scenario) -> Capacity:
+    return nodes_for(scenario.concurrency, plan.sessions_per_node, scenario.peak_headroom_ratio, scenario.ha)

@@ -37,7 +37,11 @@ def sessions_per_node(kv_budget_bytes: Fraction, kv_per_session_bytes: int) -> i
 
 def plan_capacity(concurrency: int, kv_per_session_bytes: int, kv_budget_bytes: Fraction,
                   peak_headroom_ratio: float, ha: str) -> Capacity:
-    per_node = sessions_per_node(kv_budget_bytes, kv_per_session_bytes)
+    return nodes_for(concurrency, sessions_per_node(kv_budget_bytes, kv_per_session_bytes), peak_headroom_ratio, ha)
+
+
+def nodes_for(concurrency: int, per_node: int, peak_headroom_ratio: float, ha: str) -> Capacity:
+    """Node counts when one node holds `per_node` sessions."""
     demand = concurrency * (1 + exact(peak_headroom_ratio))
     extra = HA_EXTRA_NODES[ha]
     if per_node == 0:

@@ -89,13 +89,43 @@ def _catalog_option(function):
 @click.option("--fit-concurrency", is_flag=True,
               help="Instead of nodes, find the most sessions of --effective-context that fit on --nodes nodes.")
 @click.option("--nodes", type=int, metavar="N", help="Nodes available, for --fit-context / --fit-concurrency.")
+@click.option("--memory-model", type=click.Choice(["seed", "physical"]), default="seed", show_default=True,
+              help="seed: the card's rule (HBM x ratio - overhead per node); physical: per GPU, weights from the "
+                   "checkpoint, the layout and the engine's reserve, as vLLM accounts them.")
+@click.option("--tensor-parallel", metavar="N|auto", help="Physical: GPUs per tensor-parallel group (1, 2, 4, 8) or "
+                                                          "auto (try each, keep the one needing fewest nodes). [default: 1]")
+@click.option("--pipeline-parallel", type=int, metavar="N", help="Physical: pipeline stages per replica. [default: 1]")
+@click.option("--data-parallel", type=int, metavar="N",
+              help="Physical: data-parallel attention ranks per replica (MoE models; experts spread over TP x DP "
+                   "GPUs). [default: 1]")
+@click.option("--expert-parallel", is_flag=True, help="Physical: whole experts per GPU (EP = TP x DP) instead of "
+                                                      "slicing every expert.")
+@click.option("--gpu-memory-utilization", type=float, metavar="RATIO",
+              help="Physical: vLLM's share of each GPU's total memory for the engine, in (0, 1]. [default: 0.90]")
+@click.option("--kv-cache-memory-gib", type=float, metavar="GIB",
+              help="Physical: KV cache per GPU given directly (vLLM --kv-cache-memory); skips the reserve.")
+@click.option("--weight-format", type=click.Choice(["bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "int4-awq",
+                                                    "int4-gptq", "mxfp4", "nvfp4"]),
+              help="Physical: format of the quantized weights, instead of the checkpoint's quantization_config.")
+@click.option("--weights-gib", type=float, metavar="GIB",
+              help="Physical: the checkpoint's total size (e.g. the safetensors index total_size / 2^30).")
+@click.option("--activation-peak-gib", type=float, metavar="GIB", help="Physical: activation peak per GPU "
+                                                                        "instead of the estimate.")
+@click.option("--cuda-graphs-gib", type=float, metavar="GIB", help="Physical: CUDA graph memory per GPU charged "
+                                                                    "to the budget. [default: 0]")
+@click.option("--non-torch-gib", type=float, metavar="GIB", help="Physical: non-torch memory per GPU instead of "
+                                                                  "the estimate.")
+@click.option("--max-num-seqs", type=int, metavar="N", help="Physical: most sessions one engine runs at once (vLLM "
+                                                            "--max-num-seqs). [default: 1024]")
 @_catalog_option
 @click.option("--json-only", is_flag=True, help="Print only the JSON document, no report.")
 @click.version_option(package_name="llm-sizing", prog_name="llm-sizing")
 @click.pass_context
 def main(ctx: click.Context, model, server, storage, concurrency, effective_context, kv_precision, kv_budget_ratio,
          runtime_overhead_gib, peak_headroom_ratio, ha, kv_accounting, block_size, max_num_batched_tokens,
-         fit_context, fit_concurrency, nodes, catalog_dirs, json_only):
+         fit_context, fit_concurrency, nodes, memory_model, tensor_parallel, pipeline_parallel, data_parallel,
+         expert_parallel, gpu_memory_utilization, kv_cache_memory_gib, weight_format, weights_gib,
+         activation_peak_gib, cuda_graphs_gib, non_torch_gib, max_num_seqs, catalog_dirs, json_only):
     """Size an LLM inference fleet: KV cache per session, sessions per node, nodes needed.
 
     KV per session = sum over layers of tokens held x KV heads x (K dim + V dim) x bytes
@@ -126,18 +156,37 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
 
     from .calculate import size
     from .catalog import load_catalog
-    from .scenario import Scenario
+    from .scenario import PhysicalOptions, Scenario
 
     catalog = load_catalog(catalog_dirs)
     from .catalog.huggingface import is_model_reference, model_entry_from_reference
 
     if is_model_reference(model):
         catalog = catalog.with_model(model_entry_from_reference(model))
+    physical_flags = {"--tensor-parallel": tensor_parallel, "--pipeline-parallel": pipeline_parallel,
+                      "--data-parallel": data_parallel, "--expert-parallel": expert_parallel or None,
+                      "--gpu-memory-utilization": gpu_memory_utilization, "--kv-cache-memory-gib": kv_cache_memory_gib,
+                      "--weight-format": weight_format, "--weights-gib": weights_gib,
+                      "--activation-peak-gib": activation_peak_gib, "--cuda-graphs-gib": cuda_graphs_gib,
+                      "--non-torch-gib": non_torch_gib, "--max-num-seqs": max_num_seqs}
+    given = [flag for flag, value in physical_flags.items() if value is not None]
+    if given and memory_model != "physical":
+        raise click.UsageError(f"{', '.join(given)} belong to the physical memory model: add --memory-model physical")
+    physical = PhysicalOptions()
+    if memory_model == "physical":
+        physical = PhysicalOptions(
+            tensor_parallel=_tensor_parallel(tensor_parallel), pipeline_parallel=pipeline_parallel or 1,
+            data_parallel=data_parallel or 1, expert_parallel=expert_parallel,
+            gpu_memory_utilization=0.90 if gpu_memory_utilization is None else gpu_memory_utilization,
+            kv_cache_memory_gib=kv_cache_memory_gib, weight_format=weight_format, weights_gib=weights_gib,
+            activation_peak_gib=activation_peak_gib, cuda_graphs_gib=cuda_graphs_gib, non_torch_gib=non_torch_gib,
+            max_num_seqs=1024 if max_num_seqs is None else max_num_seqs)
     scenario = Scenario(model=model, server=server, storage=storage, concurrency=1 if concurrency is None else concurrency,
                         effective_context=1 if effective_context is None else effective_context, kv_precision=kv_precision.lower(),
                         kv_budget_ratio=kv_budget_ratio, runtime_overhead_gib=runtime_overhead_gib,
                         peak_headroom_ratio=peak_headroom_ratio, ha=ha.lower(), kv_accounting=kv_accounting,
-                        block_size=block_size, max_num_batched_tokens=max_num_batched_tokens)
+                        block_size=block_size, max_num_batched_tokens=max_num_batched_tokens,
+                        memory_model=memory_model, physical=physical)
     fit = None
     if fit_context or fit_concurrency:
         from .fit import fit_concurrency as solve_concurrency
@@ -162,6 +211,17 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
         if sizing is not None:
             click.echo(render_text(sizing), nl=False)
     return EXIT_OK if sizing is not None and sizing.feasible else EXIT_NO_FIT
+
+
+def _tensor_parallel(value):
+    if value is None:
+        return 1
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a whole number nor auto", param_hint="'--tensor-parallel'")
 
 
 def _dirs(ctx: click.Context, local: Sequence[str]) -> tuple[str, ...]:

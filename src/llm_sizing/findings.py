@@ -90,3 +90,23 @@ def config_assumptions(assumptions, model_name: str) -> list[Finding]:
                     "none needed if the default is right for this checkpoint; otherwise add the field to the "
                     "model's config in a user catalog", {"assumption": text})
             for text in assumptions]
+
+
+MAX_NUM_SEQS_BINDS = "MAX_NUM_SEQS_BINDS"
+WEIGHTS_NOT_FULLY_COUNTED = "WEIGHTS_NOT_FULLY_COUNTED"
+
+
+def physical_findings(plan) -> list[Finding]:
+    """Findings of the physical memory model: what bounds a replica, what the weight count leaves out."""
+    found = []
+    if plan.bound_by == "max_num_seqs":
+        found.append(Finding(
+            MAX_NUM_SEQS_BINDS, "info",
+            f"the KV cache would hold {plan.max_concurrency:,.2f} sessions per replica but the engine runs at most "
+            f"--max-num-seqs {plan.sessions_per_replica // plan.layout.data_parallel} per rank",
+            "raise --max-num-seqs if the latency target allows (it also raises the sampler's activation reserve)",
+            {"max_concurrency": plan.max_concurrency}))
+    for note in plan.notes:
+        found.append(Finding(WEIGHTS_NOT_FULLY_COUNTED, "info", f"weights: {note}",
+                             "give the checkpoint's size with --weights-gib for an exact figure", {"note": note}))
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional, Union
 
 from .errors import InputError
 from .units import KV_PRECISION_BYTES
@@ -30,6 +31,45 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN != NaN
 
 
+MEMORY_MODELS = ("seed", "physical")
+
+
+@dataclass(frozen=True)
+class PhysicalOptions:
+    """The physical memory model's inputs (docs/physical-memory.md). None means "estimate it"."""
+
+    tensor_parallel: Union[int, str] = 1  # or "auto"
+    pipeline_parallel: int = 1
+    data_parallel: int = 1  # data-parallel attention ranks (MoE models)
+    expert_parallel: bool = False
+    gpu_memory_utilization: float = 0.90  # vLLM's meaning: share of each GPU's total memory for the engine
+    kv_cache_memory_gib: Optional[float] = None  # per GPU, as vLLM --kv-cache-memory; skips the reserve
+    weight_format: Optional[str] = None
+    weights_gib: Optional[float] = None  # the checkpoint's total size, instead of counting parameters
+    activation_peak_gib: Optional[float] = None
+    cuda_graphs_gib: Optional[float] = None
+    non_torch_gib: Optional[float] = None
+    max_num_seqs: int = 1024  # vllm serve's default on GPUs with >= 70 GiB
+
+    def __post_init__(self):
+        tp = self.tensor_parallel
+        if tp != "auto" and (not isinstance(tp, int) or isinstance(tp, bool) or tp < 1):
+            raise InputError(f"--tensor-parallel must be a whole number >= 1 or auto; got {tp!r}")
+        for name in ("pipeline_parallel", "data_parallel", "max_num_seqs"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InputError(f"{_flag(name)} must be a whole number >= 1; got {value!r}")
+        util = self.gpu_memory_utilization
+        if not _is_number(util) or not 0 < util <= 1:
+            raise InputError(f"--gpu-memory-utilization must be a number in (0, 1] (share of each GPU's memory "
+                             f"for the engine); got {util!r}")
+        for name in ("kv_cache_memory_gib", "weights_gib", "activation_peak_gib", "cuda_graphs_gib",
+                     "non_torch_gib"):
+            value = getattr(self, name)
+            if value is not None and (not _is_number(value) or value < 0 or value == float("inf")):
+                raise InputError(f"{_flag(name)} must be a finite number >= 0 (GiB); got {value!r}")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """model/server/storage are catalog names or aliases; concurrency in sessions; context in tokens."""
@@ -47,6 +87,8 @@ class Scenario:
     kv_accounting: str = DEFAULTS["kv_accounting"]
     block_size: int = DEFAULTS["block_size"]  # tokens per KV block (paged accounting)
     max_num_batched_tokens: int = DEFAULTS["max_num_batched_tokens"]  # tokens per engine step (paged)
+    memory_model: str = "seed"  # "seed": the card's flat overhead; "physical": weights, layout, reserve
+    physical: PhysicalOptions = PhysicalOptions()
 
     def __post_init__(self):
         units = {"concurrency": "sessions", "effective_context": "tokens", "block_size": "tokens per block",
@@ -55,6 +97,8 @@ class Scenario:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise InputError(f"{_flag(name)} must be a whole number > 0 ({unit}); got {value!r}")
+        if self.memory_model not in MEMORY_MODELS:
+            raise InputError(f"--memory-model must be one of {', '.join(MEMORY_MODELS)}; got {self.memory_model!r}")
         if self.kv_accounting not in KV_ACCOUNTING_MODES:
             raise InputError(f"--kv-accounting must be one of {', '.join(KV_ACCOUNTING_MODES)}; "
                              f"got {self.kv_accounting!r}")

@@ -17,8 +17,9 @@ class _Entry:
     def from_dict(cls, data: Mapping[str, Any], origin: str):
         values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
         values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
-        if "config" in values:  # a private copy, so the entry stays a value
-            values["config"] = json.loads(json.dumps(values["config"]))
+        for key in ("config", "hf_quant_config"):  # private copies, so the entry stays a value
+            if values.get(key) is not None:
+                values[key] = json.loads(json.dumps(values[key]))
         return cls(**values, origin=origin)
 
     def problems(self) -> list[tuple[str, str]]:
@@ -37,6 +38,8 @@ class ModelEntry(_Entry):
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None
     hf_id: Optional[str] = None
+    hf_quant_config: Optional[Mapping[str, Any]] = None  # ModelOpt's hf_quant_config.json, when published
+    checkpoint_total_bytes: Optional[int] = None  # model.safetensors.index.json metadata.total_size
     origin: str = field(default="", compare=False)
 
     kind = "models"
@@ -76,6 +79,7 @@ class ServerEntry(_Entry):
     hbm_per_gpu_gb: float
     hbm_total_gb: float
     nvlink_bandwidth_per_node_tb_s: Optional[float] = None
+    gpu_memory_total_gib: Optional[float] = None  # per GPU, as the CUDA driver reports it (physical model)
     gpu_model: Optional[str] = None
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None
