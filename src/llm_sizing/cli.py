@@ -171,7 +171,7 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
                       "--non-torch-gib": non_torch_gib, "--max-num-seqs": max_num_seqs}
     given = [flag for flag, value in physical_flags.items() if value is not None]
     if given and memory_model != "physical":
-        raise click.UsageError(f"{', '.join(given)} belong to the physical memory model: add --memory-model physical")
+        raise click.UsageError(f"{', '.join(given)} {'need' if len(given) > 1 else 'needs'} --memory-model physical")
     physical = PhysicalOptions()
     if memory_model == "physical":
         physical = PhysicalOptions(

@@ -82,6 +82,10 @@ class _Counter:
         kv = 2 * hidden * kv_heads * head_dim + (2 * kv_heads * head_dim if bias else 0)
         self.add("attention", q + o, "tp")
         self.add("attention_kv", kv, "kv")
+        if self.c.get("qk_norm_type") == "per_layer":  # MiniMax: one norm over all q heads and all k heads
+            self.add("norms", (heads + kv_heads) * head_dim, "replicated", quantizable=False)
+        elif self.c.get("use_qk_norm") or str(self.c.get("model_type", "")).startswith("qwen3"):
+            self.add("norms", 2 * head_dim, "replicated", quantizable=False)  # per-head q_norm and k_norm
         if self.c.get("model_type") == "gpt_oss":  # attention sinks: one value per head
             self.add("attention", heads, "tp", quantizable=False)
 
@@ -137,7 +141,8 @@ class _Counter:
         hidden = self.c["hidden_size"]
         if self.c.get("model_type") == "gpt_oss":
             size = self.c["intermediate_size"]
-            self.add("experts", experts * (hidden * 2 * size + 2 * size + size * hidden + hidden), "experts")
+            self.add("experts", experts * (hidden * 2 * size + size * hidden), "experts")
+            self.add("expert_biases", experts * (2 * size + hidden), "experts", quantizable=False)
             self.add("router", hidden * experts + experts, "replicated", quantizable=False)
             return
         size = self.c.get("moe_intermediate_size") or self.c.get("intermediate_size")

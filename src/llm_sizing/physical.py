@@ -23,23 +23,26 @@ from .architecture import text_config
 from .catalog import ModelEntry, ServerEntry
 from .errors import InputError
 from .kv import Paging
-from .layout import Layout, layout_problems, per_gpu_architecture, per_gpu_weight_bytes
+from .layout import Layout, layout_problems, per_gpu_architecture, per_gpu_weight_bytes, stage_layers
 from .parameters import count_parameters
 from .scenario import PhysicalOptions, Scenario
 from .units import BYTES_PER_GIB, exact, gib_to_bytes
+from .vllm_engine import mxfp4_adjustment
 from .weights import CheckpointFormat, ComponentBytes, read_checkpoint_format, weight_bytes
 
-#: fp32 [rows x vocab] buffers alive at the peak of vLLM v1's sampler dummy run (top-k/top-p path):
-#: bf16 logits 0.5 + fp32 logits 1 + sorted values 1 + int64 sort indices 2 + softmax 1 + cumsum 1
-#: + bool mask 0.25 + scattered logits 1 = 7.75
-SAMPLER_FP32_BUFFERS = Fraction(31, 4)
+#: fp32 [rows x vocab] buffers alive at the peak of vLLM v1's sampler dummy run (top-k/top-p and
+#: random sampling path): bf16 logits 0.5 + fp32 logits 1 + sorted values 1 + int64 sort indices 2
+#: + sorted softmax 1 + bool top-p mask 0.25 + scattered logits 1 + probabilities 1 + exponential
+#: noise 1 + probabilities / noise 1 = 9.75 (llm-d's H100 logs imply 9.6-9.9 for five models)
+SAMPLER_FP32_BUFFERS = Fraction(39, 4)
 #: bytes per token live in one decoder layer's forward at the profile run's peak (bf16): residual,
 #: normed hidden, the MLP's gate+up output (2 x intermediate) and its activation (intermediate)
 ACTIVATION_BYTES_PER_ELEMENT = 2
-#: memory outside torch's allocator after start-up (cuBLAS/cuDNN workspaces; NCCL and custom
-#: all-reduce buffers when tensor parallel): vLLM's "non_torch_memory"
-NON_TORCH_GIB_SINGLE_GPU = Fraction(2, 5)  # 0.4 GiB
-NON_TORCH_GIB_PER_EXTRA_RANK_GROUP = Fraction(3, 5)  # + 0.6 GiB when TP > 1
+#: memory outside torch's allocator after start-up (cuBLAS/cuDNN workspaces; custom all-reduce
+#: buffers when tensor parallel): vLLM's "non_torch_memory", as logged on H100 (llm-d
+#: empirical-vllm-memory-results.md: 0.13-0.14 GiB at TP1 for five models, 0.55 GiB at TP2)
+NON_TORCH_GIB_SINGLE_GPU = Fraction(13, 100)  # 0.13 GiB
+NON_TORCH_GIB_PER_EXTRA_RANK_GROUP = Fraction(42, 100)  # + 0.42 GiB when TP > 1 (0.55 in all)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class PhysicalPlan:
     checkpoint: CheckpointFormat
     weight_components: tuple[ComponentBytes, ...]
     weights_total_bytes: Fraction
-    weights_bytes_per_gpu: Fraction
+    weights_bytes_per_gpu: Fraction  # resident: what the KV budget is computed with
+    weights_loading_bytes_per_gpu: Fraction  # what vLLM prints as "Model loading took"
     weights_source: str
     reserve: Optional[Reserve]
     kv_pool_bytes_per_gpu: Fraction
@@ -128,7 +132,7 @@ def estimate_reserve(model: ModelEntry, layout: Layout, options: PhysicalOptions
         else:
             inner = c.get("intermediate_size_mlp") or c.get("intermediate_size") or 0
         forward = max_num_batched_tokens * ACTIVATION_BYTES_PER_ELEMENT * (2 * hidden + Fraction(3 * inner, tp))
-        activation = sampler + forward
+        activation = max(sampler, forward)  # the forward's activations are freed before the sampler runs
     if options.non_torch_gib is not None:
         non_torch = gib_to_bytes(options.non_torch_gib)
         given.append("non_torch_gib")
@@ -152,6 +156,10 @@ def plan_physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, la
     checkpoint, components, total, source, notes = _weights(model, options)
     per_gpu_weights = per_gpu_weight_bytes(components, layout, _kv_heads(model), model.num_hidden_layers,
                                            _experts(model))
+    engine = mxfp4_adjustment(model.config, checkpoint, server.gpu_architecture, layout,
+                              stage_layers(model.num_hidden_layers, layout.pipeline_parallel))
+    per_gpu_weights += engine.resident_extra_bytes
+    notes = notes + ((engine.note,) if engine.note else ())
     gpu_total = gib_to_bytes(server.gpu_memory_total_gib) if server.gpu_memory_total_gib else \
         Fraction(server.hbm_per_gpu_gb) * 10**9
     if options.kv_cache_memory_gib is not None:
@@ -177,6 +185,7 @@ def plan_physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, la
     return PhysicalPlan(
         layout=layout, gpu_total_bytes=gpu_total, budget_bytes=budget, checkpoint=checkpoint,
         weight_components=components, weights_total_bytes=total, weights_bytes_per_gpu=per_gpu_weights,
+        weights_loading_bytes_per_gpu=per_gpu_weights + engine.loading_extra_bytes,
         weights_source=source, reserve=reserve, kv_pool_bytes_per_gpu=pool, kv_per_gpu=kv,
         num_blocks_per_gpu=blocks, kv_cache_tokens=tokens_per_rank * dp, max_concurrency=per_rank * dp,
         sessions_per_replica=per_rank_sessions * dp, replicas_per_node=replicas,

@@ -80,6 +80,7 @@ class ServerEntry(_Entry):
     hbm_total_gb: float
     nvlink_bandwidth_per_node_tb_s: Optional[float] = None
     gpu_memory_total_gib: Optional[float] = None  # per GPU, as the CUDA driver reports it (physical model)
+    gpu_architecture: Optional[str] = None  # hopper | blackwell | ampere | cdna3 | cdna4
     gpu_model: Optional[str] = None
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None

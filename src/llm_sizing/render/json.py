@@ -95,7 +95,9 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
             "demand_with_headroom_sessions": float(capacity.demand_with_headroom_sessions),
             "ha_extra_nodes": capacity.ha_extra_nodes,
         },
-        "results": dataclasses.asdict(sizing.results),
+        "results": {k: v for k, v in dataclasses.asdict(sizing.results).items()
+                    if v is not None or k.startswith("nodes_")},
+        **({"physical": physical_dict(sizing)} if sizing.physical is not None else {}),
         "feasible": sizing.feasible,
         "warnings": [finding_dict(finding) for finding in sizing.findings],
     }
@@ -103,6 +105,59 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
 
 def dumps(document: Any) -> str:
     return _json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _gib(value) -> float:
+    return bytes_to_gib(value)
+
+
+def physical_dict(sizing: Sizing) -> dict[str, Any]:
+    from ..serve_commands import sglang_command, vllm_command
+
+    plan = sizing.physical
+    layout = plan.layout
+    reserve = plan.reserve
+    out: dict[str, Any] = {
+        "layout": {"tensor_parallel": layout.tensor_parallel, "pipeline_parallel": layout.pipeline_parallel,
+                   "data_parallel": layout.data_parallel, "expert_parallel": layout.expert_parallel,
+                   "gpus_per_replica": layout.gpus_per_replica, "replicas_per_node": plan.replicas_per_node,
+                   "description": layout.describe()},
+        "per_gpu": {
+            "gpu_memory_total_gib": _gib(plan.gpu_total_bytes),
+            "gpu_memory_utilization": sizing.scenario.physical.gpu_memory_utilization,
+            "budget_gib": None if plan.budget_bytes is None else _gib(plan.budget_bytes),
+            "weights_gib": _gib(plan.weights_bytes_per_gpu),
+            "weights_loading_gib": _gib(plan.weights_loading_bytes_per_gpu),
+            "activation_peak_gib": None if reserve is None else _gib(reserve.activation_peak_bytes),
+            "non_torch_gib": None if reserve is None else _gib(reserve.non_torch_bytes),
+            "cuda_graphs_gib": None if reserve is None else _gib(reserve.cuda_graphs_bytes),
+            "reserve_gib": None if reserve is None else _gib(reserve.total_bytes),
+            "reserve_given": [] if reserve is None else list(reserve.given),
+            "kv_pool_gib": _gib(plan.kv_pool_bytes_per_gpu),
+            "kv_bytes_per_session": plan.kv_per_gpu.bytes_per_session,
+            "num_blocks": plan.num_blocks_per_gpu,
+        },
+        "per_replica": {"kv_cache_tokens": plan.kv_cache_tokens, "max_concurrency": plan.max_concurrency,
+                        "sessions": plan.sessions_per_replica, "bound_by": plan.bound_by},
+        "weights": {
+            "source": plan.weights_source,
+            "format": plan.checkpoint.quantized.name,
+            "format_source": plan.checkpoint.source,
+            "total_gib": _gib(plan.weights_total_bytes),
+            "components": [{"name": item.component.name, "params": item.component.params,
+                            "format": item.format.name, "gib": _gib(item.bytes), "split": item.component.split}
+                           for item in plan.weight_components],
+            "notes": list(plan.notes),
+        },
+        "commands": {"vllm": vllm_command(sizing), "sglang": sglang_command(sizing)},
+    }
+    if sizing.layout_alternatives:
+        out["alternatives"] = [
+            {"layout": alt.layout.describe(), "gpus_per_replica": alt.layout.gpus_per_replica,
+             "kv_pool_gib_per_gpu": _gib(alt.kv_pool_bytes_per_gpu), "max_concurrency": alt.max_concurrency,
+             "sessions_per_node": alt.sessions_per_node, "nodes_final": capacity.nodes_final}
+            for alt, capacity in sizing.layout_alternatives]
+    return out
 
 
 def fit_dict(fit) -> dict[str, Any]:

@@ -37,6 +37,53 @@ def _group_line(group, kv) -> str:
                    f"{_int(group.bytes_per_session)} B\n      ({spec.describe()})")
 
 
+def _physical_steps(console, sizing) -> None:
+    from ..serve_commands import sglang_command, vllm_command
+
+    plan, s, r = sizing.physical, sizing.scenario, sizing.results
+    gib = bytes_to_gib
+    layout = plan.layout
+    console.print(f"2. Physical memory per GPU, layout {layout.describe()} ({layout.gpus_per_replica} GPU(s) per "
+                  f"replica, {plan.replicas_per_node} replica(s) per node):")
+    if plan.budget_bytes is not None:
+        console.print(f"   budget  = {_g(gib(plan.gpu_total_bytes))} GiB x {s.physical.gpu_memory_utilization:g} "
+                      f"= {_g(gib(plan.budget_bytes))} GiB")
+    console.print(f"   weights = {_g(gib(plan.weights_bytes_per_gpu))} GiB per GPU ({plan.checkpoint.quantized.name}; "
+                  f"{_g(gib(plan.weights_total_bytes))} GiB in all; {plan.weights_source})", markup=False)
+    if plan.weights_loading_bytes_per_gpu != plan.weights_bytes_per_gpu:
+        console.print(f"   (vLLM will print 'Model loading took {_g(gib(plan.weights_loading_bytes_per_gpu), 2)} GiB': "
+                      f"it holds transient copies while loading)")
+    if plan.reserve is not None:
+        reserve = plan.reserve
+        console.print(f"   reserve = activation peak {_g(gib(reserve.activation_peak_bytes))} + non-torch "
+                      f"{_g(gib(reserve.non_torch_bytes))} + CUDA graphs {_g(gib(reserve.cuda_graphs_bytes))} "
+                      f"= {_g(gib(reserve.total_bytes))} GiB")
+        console.print(f"   KV pool = {_g(gib(plan.budget_bytes))} - {_g(gib(plan.weights_bytes_per_gpu))} - "
+                      f"{_g(gib(reserve.total_bytes))} = {_g(gib(plan.kv_pool_bytes_per_gpu))} GiB per GPU")
+    else:
+        console.print(f"   KV pool = {_g(gib(plan.kv_pool_bytes_per_gpu))} GiB per GPU (--kv-cache-memory-gib)")
+    kv = plan.kv_per_gpu
+    console.print(f"3. Per replica: {_int(plan.num_blocks_per_gpu)} blocks of {_int(kv.pool_block_bytes)} B; one "
+                  f"{_int(sizing.context_tokens_used)}-token session needs {_int(kv.blocks_per_session)} blocks; "
+                  f"KV cache {_int(plan.kv_cache_tokens)} tokens; maximum concurrency {plan.max_concurrency:,.2f}")
+    console.print(f"   sessions per replica = {_int(plan.sessions_per_replica)} (bound by {plan.bound_by}); "
+                  f"per node = {plan.replicas_per_node} x {_int(plan.sessions_per_replica)} = "
+                  f"{_int(plan.sessions_per_node)}")
+    capacity = sizing.capacity
+    if sizing.feasible:
+        console.print(f"4. Nodes: minimum ceil({_int(s.concurrency)} / {_int(r.sessions_per_node)}) = "
+                      f"{r.nodes_minimum}; with headroom ceil({float(capacity.demand_with_headroom_sessions):,g} / "
+                      f"{_int(r.sessions_per_node)}) = {r.nodes_with_headroom}; final + {capacity.ha_extra_nodes} "
+                      f"(ha {s.ha}) = {r.nodes_final}")
+    for alt, alt_capacity in sizing.layout_alternatives:
+        mark = "*" if alt is plan else " "
+        nodes = "-" if alt_capacity.nodes_final is None else alt_capacity.nodes_final
+        console.print(f"   {mark} {alt.layout.describe():<10} KV pool {_g(gib(alt.kv_pool_bytes_per_gpu), 1):>9} GiB/GPU, "
+                      f"{_int(alt.sessions_per_node):>7} sessions/node, {nodes} nodes")
+    console.print("   vLLM:   " + vllm_command(sizing), markup=False, soft_wrap=True)
+    console.print("   SGLang: " + sglang_command(sizing), markup=False, soft_wrap=True)
+
+
 def render_text(sizing: Sizing) -> str:
     from rich import box
     from rich.console import Console
@@ -103,12 +150,15 @@ def render_text(sizing: Sizing) -> str:
     console.print(f"   per session = {_int(r.kv_per_session_bytes)} B = {_g(r.kv_per_session_gib_exact, 6)} GiB")
     for assumption in model.architecture.assumptions:
         console.print(f"   (assumed: {assumption})", markup=False)
-    console.print(f"2. HBM per node = {server.gpus_per_node} x {server.hbm_per_gpu_gb:g} GB = "
-                  f"{_int(budget.hbm_total_bytes / BYTES_PER_GB)} GB = {_g(r.hbm_total_gib)} GiB")
-    console.print(f"3. KV budget = {_g(r.hbm_total_gib)} GiB x {_ratio(s.kv_budget_ratio)} - "
-                  f"{s.runtime_overhead_gib:g} GiB = {_g(bytes_to_gib(budget.hbm_share_bytes))} - "
-                  f"{s.runtime_overhead_gib:g} = {_g(r.kv_budget_gib)} GiB per node")
-    if sizing.feasible:
+    if sizing.physical is not None:
+        _physical_steps(console, sizing)
+    else:
+        console.print(f"2. HBM per node = {server.gpus_per_node} x {server.hbm_per_gpu_gb:g} GB = "
+                      f"{_int(budget.hbm_total_bytes / BYTES_PER_GB)} GB = {_g(r.hbm_total_gib)} GiB")
+        console.print(f"3. KV budget = {_g(r.hbm_total_gib)} GiB x {_ratio(s.kv_budget_ratio)} - "
+                      f"{s.runtime_overhead_gib:g} GiB = {_g(bytes_to_gib(budget.hbm_share_bytes))} - "
+                      f"{s.runtime_overhead_gib:g} = {_g(r.kv_budget_gib)} GiB per node")
+    if sizing.physical is None and sizing.feasible:
         console.print(f"4. Sessions per node = floor({_g(r.kv_budget_gib)} / {_g(r.kv_per_session_gib_exact, 6)}) "
                       f"= {_int(r.sessions_per_node)}")
         console.print(f"5. Nodes minimum = ceil({_int(s.concurrency)} / {_int(r.sessions_per_node)}) "
@@ -118,7 +168,7 @@ def render_text(sizing: Sizing) -> str:
                       f"{_int(r.sessions_per_node)}) = {r.nodes_with_headroom}")
         console.print(f"7. Nodes final = {r.nodes_with_headroom} + {capacity.ha_extra_nodes} (ha {s.ha}) "
                       f"= {r.nodes_final}")
-    else:
+    elif sizing.physical is None:
         console.print("4. Sessions per node = 0: the budget cannot hold one session; no node count exists")
     console.print(f"   KV total = {_int(s.concurrency)} x {_g(r.kv_per_session_gib_exact, 6)} GiB = "
                   f"{_g(r.kv_total_gib_exact)} GiB = {_g(r.kv_total_tib_exact, 4)} TiB")
