@@ -128,3 +128,18 @@ def test_seed_numbers_unchanged_in_ideal_mode_and_paged_differs(mode):
         assert document["results"]["kv_per_session_bytes"] == 2_569_568_256
         assert document["results"]["sessions_per_node"] == 577
         assert document["kv_accounting"]["blocks_per_session"] == 8713
+
+
+def test_model_directory_with_quant_config_and_safetensors_index(tmp_path):
+    # a checkpoint directory: config.json + hf_quant_config.json (ModelOpt FP8) + the safetensors index
+    shutil.copy(HF / "meta-llama--Meta-Llama-3.1-8B" / "config.json", tmp_path / "config.json")
+    (tmp_path / "hf_quant_config.json").write_text(json.dumps({"quantization": {"quant_algo": "FP8"}}))
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": 9_000_000_000}}))
+    argv = ["--model", str(tmp_path), "--server", "hgx-h100", "--storage", "profile_default", "--concurrency", "10",
+            "--effective-context", "1000", "--memory-model", "physical", "--json-only"]
+    document = sized(argv)
+    weights = document["physical"]["weights"]
+    assert weights["format"] == "fp8"
+    assert weights["source"] == "the checkpoint's safetensors index total_size"
+    # the components are scaled to the index's 9,000,000,000 bytes
+    assert abs(weights["total_gib"] - 9_000_000_000 / 2**30) < 1e-9

@@ -32,6 +32,20 @@ def _read_json(path: Path) -> dict:
         raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
 
 
+def checkpoint_extras(directory: Path) -> dict:
+    """From a model directory: ModelOpt's hf_quant_config.json and the safetensors index's total_size."""
+    extras: dict[str, Any] = {}
+    quant = directory / "hf_quant_config.json"
+    if quant.is_file():
+        extras["hf_quant_config"] = _read_json(quant)
+    index = directory / "model.safetensors.index.json"
+    if index.is_file():
+        total = (_read_json(index).get("metadata") or {}).get("total_size")
+        if isinstance(total, int) and total > 0:
+            extras["checkpoint_total_bytes"] = total
+    return extras
+
+
 def read_local_config(reference: str) -> tuple[dict, str, str]:
     """(config, source, default name) from a config.json path or a directory holding one."""
     path = Path(reference).expanduser()
@@ -98,10 +112,12 @@ def model_entry_from_reference(reference: str, name: Optional[str] = None,
         repo_id = reference[len(HF_PREFIX):]
         config, source, default_name = fetch_hf_config(repo_id)
         hf_id: Optional[str] = repo_id
+        extras: dict[str, Any] = {}
     else:
         config, source, default_name = read_local_config(reference)
         hf_id = config.get("_name_or_path") if isinstance(config.get("_name_or_path"), str) else None
-    entry: dict[str, Any] = {"name": _safe_name(name or default_name), "source": source, "config": config}
+        extras = checkpoint_extras(Path(source).parent)
+    entry: dict[str, Any] = {"name": _safe_name(name or default_name), "source": source, "config": config, **extras}
     if aliases:
         entry["aliases"] = list(aliases)
     if hf_id and HF_REPO_ID.match(hf_id):
@@ -122,6 +138,10 @@ def entry_file_document(entry: ModelEntry) -> dict:
     if entry.hf_id:
         data["hf_id"] = entry.hf_id
     data["source"] = entry.source
+    if entry.hf_quant_config:
+        data["hf_quant_config"] = entry.hf_quant_config
+    if entry.checkpoint_total_bytes:
+        data["checkpoint_total_bytes"] = entry.checkpoint_total_bytes
     aliases = [a for a in entry.aliases if not is_model_reference(a)]  # a path or hf: reference is no name
     if aliases:
         data["aliases"] = aliases
