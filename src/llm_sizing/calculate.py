@@ -10,9 +10,7 @@ from .accounting import KvAccount, kv_account
 from .capacity import Capacity, nodes_for, plan_capacity
 from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile
 from .kv import Paging
-from .layout import Layout
 from .memory import NodeBudget, seed_node_budget
-from .physical import PhysicalPlan, candidate_layouts, plan_physical
 from .scenario import Scenario
 from .units import bytes_to_gib, bytes_to_tib, display_round
 
@@ -56,7 +54,7 @@ class Sizing:
     capacity: Capacity
     results: Results
     findings: tuple[f.Finding, ...]
-    physical: Optional[PhysicalPlan] = None
+    physical: Optional["PhysicalPlan"] = None  # noqa: F821 (physical.PhysicalPlan, imported when used)
     layout_alternatives: tuple = ()  # (PhysicalPlan, Capacity) per layout tried by --tensor-parallel auto
 
     @property
@@ -138,6 +136,9 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
 def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, context: int):
     """The physical plan for the requested layout, or for --tensor-parallel auto the layout that
     needs the fewest nodes (ties: fewer GPUs per replica), with every alternative."""
+    from .layout import Layout
+    from .physical import candidate_layouts, plan_physical
+
     options = scenario.physical
     if options.tensor_parallel != "auto":
         layout = Layout(options.tensor_parallel, options.pipeline_parallel, options.data_parallel,
@@ -157,5 +158,5 @@ def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, contex
     return best[0], best[1], tuple(tried)
 
 
-def _capacity(plan: PhysicalPlan, scenario: Scenario) -> Capacity:
+def _capacity(plan, scenario: Scenario) -> Capacity:
     return nodes_for(scenario.concurrency, plan.sessions_per_node, scenario.peak_headroom_ratio, scenario.ha)
