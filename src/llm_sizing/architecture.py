@@ -155,7 +155,9 @@ class _Reader:
     # ---- the spec of each kind ----------------------------------------------------------------
     def mla(self) -> MlaLatent:
         rank, rope = self.require("kv_lora_rank", "qk_rope_head_dim", why="multi-head latent attention")
-        return MlaLatent(rank, rope, fp8_sparse_format=self.has("index_head_dim"))
+        top_k = self.c.get("index_topk") if self.has("index_head_dim") else None
+        return MlaLatent(rank, rope, fp8_sparse_format=self.has("index_head_dim"),
+                         attend_top_k=top_k if isinstance(top_k, int) else None)
 
     def attention(self, kind: str) -> FullAttention:
         if self.has("kv_lora_rank"):

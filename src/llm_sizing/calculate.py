@@ -40,6 +40,17 @@ class Results:
     max_concurrency: Optional[float] = None  # per replica, sessions of the effective context
     gpus_per_replica: Optional[int] = None
     replicas_per_node: Optional[int] = None
+    # service targets (None without targets)
+    nodes_for_memory: Optional[int] = None
+    nodes_for_slo: Optional[int] = None
+    binding_constraint: Optional[str] = None  # "memory" | "latency"
+    slo_batch_per_replica: Optional[int] = None
+    # power and cost (None when the catalog lacks the figures)
+    power_kw_per_node: Optional[float] = None
+    power_kw_cluster: Optional[float] = None
+    usd_per_hour: Optional[float] = None
+    usd_per_million_output_tokens: Optional[float] = None
+    output_tokens_per_s_per_session: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class Sizing:
     findings: tuple[f.Finding, ...]
     physical: Optional["PhysicalPlan"] = None  # noqa: F821 (physical.PhysicalPlan, imported when used)
     layout_alternatives: tuple = ()  # (PhysicalPlan, Capacity) per layout tried by --tensor-parallel auto
+    slo: Optional["SloPlan"] = None  # noqa: F821 (service.SloPlan)
+    performance: Optional["Performance"] = None  # noqa: F821 (performance.Performance) at the operating point
+    memory_capacity: Optional[Capacity] = None  # node counts memory alone needs (with targets)
 
     @property
     def feasible(self) -> bool:
@@ -92,6 +106,8 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
     else:
         capacity = plan_capacity(scenario.concurrency, per_session, budget.kv_budget_bytes,
                                  scenario.peak_headroom_ratio, scenario.ha)
+    slo, performance, memory_capacity, capacity, service_results = _service(model, server, scenario, context,
+                                                                            plan, capacity)
     total = scenario.concurrency * per_session
     physical_results = {}
     if plan is not None:
@@ -119,6 +135,7 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         hbm_total_gib=bytes_to_gib(budget.hbm_total_bytes),
         kv_budget_gib=bytes_to_gib(node_pool),
         **physical_results,
+        **service_results,
     )
     found = (
         f.context_clamped(scenario.effective_context, model.max_position_embeddings, model.name)
@@ -129,8 +146,70 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         + f.config_assumptions(model.architecture.assumptions, model.name)
         + (f.physical_findings(plan) if plan is not None else [])
     )
+    found += f.service_findings(slo, scenario)
     return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found),
-                  plan, alternatives)
+                  plan, alternatives, slo, performance, memory_capacity)
+
+
+def _performance_basis(model, server, scenario, context, plan):
+    """Layout, weight components and sessions per replica for the performance model: the physical
+    plan's, or under the seed's rule one replica per node on the widest tensor-parallel layout."""
+    if plan is not None:
+        return plan.layout, plan.weight_components, plan.replicas_per_node, plan.sessions_per_replica
+    import dataclasses
+
+    from .physical import candidate_layouts, plan_physical
+
+    layouts = candidate_layouts(model, server)
+    if not layouts:
+        return None
+    layout = layouts[-1]
+    physical = plan_physical(model, server, dataclasses.replace(scenario, memory_model="physical"), layout, context)
+    return layout, physical.weight_components, server.gpus_per_node // layout.gpus_per_replica, None
+
+
+def _service(model, server, scenario, context, plan, capacity):
+    """(SloPlan, Performance at the operating point, memory-only capacity, final capacity, result fields).
+    The final capacity is the larger node count of memory and latency; none when the targets cannot be met."""
+    from .performance import Efficiency, evaluate
+    from .service import Targets, operating_batch, power_and_cost, slo_plan
+
+    options = scenario.service
+    fields: dict = {}
+    slo = performance = memory_capacity = None
+    basis = None
+    if options.has_workload and server.hbm_bandwidth_per_gpu_tb_s:
+        basis = _performance_basis(model, server, scenario, context, plan)
+    efficiency = Efficiency(options.mbu, options.mfu, options.comm_latency_us)
+    final = capacity
+    if options.has_targets and basis is not None:
+        layout, components, replicas, per_replica = basis
+        per_replica = per_replica if per_replica is not None else capacity.sessions_per_node // max(replicas, 1)
+        targets = Targets(options.input_tokens, options.output_tokens, options.target_tpot_ms, options.target_ttft_ms,
+                          efficiency)
+        slo = slo_plan(model, server, components, layout, scenario.kv_bytes_per_element, targets, per_replica,
+                       replicas, scenario.max_num_batched_tokens, scenario.concurrency, scenario.peak_headroom_ratio,
+                       scenario.ha)
+        memory_capacity = capacity
+        latency_binds = slo.batch_per_replica == 0 or (capacity.nodes_final is not None and
+                                                       slo.capacity.nodes_final > capacity.nodes_final)
+        final = slo.capacity if latency_binds else capacity
+        fields.update(nodes_for_memory=capacity.nodes_final, nodes_for_slo=slo.capacity.nodes_final,
+                      binding_constraint="latency" if latency_binds else "memory",
+                      slo_batch_per_replica=slo.batch_per_replica)
+    cluster_rate = None
+    if basis is not None and final.nodes_final:
+        layout, components, replicas, _ = basis
+        batch = operating_batch(scenario.concurrency, final.nodes_final - final.ha_extra_nodes, replicas)
+        performance = evaluate(model, server, components, layout, scenario.kv_bytes_per_element, batch,
+                               options.input_tokens, options.output_tokens, scenario.max_num_batched_tokens,
+                               efficiency)
+        cluster_rate = performance.output_tokens_per_s_per_session * scenario.concurrency
+        fields["output_tokens_per_s_per_session"] = performance.output_tokens_per_s_per_session
+    money = power_and_cost(server, final.nodes_final, options.price_per_gpu_hour_usd, cluster_rate)
+    fields.update(power_kw_per_node=money.power_kw_per_node, power_kw_cluster=money.power_kw_cluster,
+                  usd_per_hour=money.usd_per_hour, usd_per_million_output_tokens=money.usd_per_million_output_tokens)
+    return slo, performance, memory_capacity, final, fields
 
 
 def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, context: int):
@@ -160,3 +239,41 @@ def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, contex
 
 def _capacity(plan, scenario: Scenario) -> Capacity:
     return nodes_for(scenario.concurrency, plan.sessions_per_node, scenario.peak_headroom_ratio, scenario.ha)
+
+
+@dataclass(frozen=True)
+class PerformanceResult:
+    """`llm-sizing perf`: one replica at a fixed batch."""
+
+    model: ModelEntry
+    server: ServerEntry
+    layout: object
+    kv_precision: str
+    max_num_batched_tokens: int
+    efficiency: object
+    performance: object
+    memory: object  # the physical plan at input + output tokens of context
+
+
+def performance_of(catalog: Catalog, model_name: str, server_name: str, kv_precision: str, batch: int,
+                   physical, service, max_num_batched_tokens: int) -> PerformanceResult:
+    """Evaluate one replica of the given layout at a fixed batch (no node counts)."""
+    import dataclasses
+
+    from .layout import Layout
+    from .performance import Efficiency, evaluate
+    from .physical import plan_physical
+
+    model, server = catalog.model(model_name), catalog.server(server_name)
+    context = min(service.input_tokens + service.output_tokens, model.max_position_embeddings)
+    scenario = Scenario(model=model_name, server=server_name, storage=catalog.storage[0].name, concurrency=batch,
+                        effective_context=context, kv_precision=kv_precision, memory_model="physical",
+                        physical=physical, service=service, max_num_batched_tokens=max_num_batched_tokens)
+    layout = Layout(physical.tensor_parallel, physical.pipeline_parallel, physical.data_parallel,
+                    physical.expert_parallel)
+    plan = plan_physical(model, server, scenario, layout, context)
+    efficiency = Efficiency(service.mbu, service.mfu, service.comm_latency_us)
+    performance = evaluate(model, server, plan.weight_components, layout, scenario.kv_bytes_per_element, batch,
+                           service.input_tokens, service.output_tokens, max_num_batched_tokens, efficiency)
+    return PerformanceResult(model, server, layout, kv_precision, max_num_batched_tokens, efficiency, performance,
+                             plan)

@@ -50,6 +50,33 @@ def _catalog_option(function):
     return click.option("--catalog", "catalog_dirs", multiple=True, metavar="DIR", help=CATALOG_OPTION_HELP)(function)
 
 
+def _service_options(function):
+    """Workload, targets, efficiency factors and price: shared by sizing and `perf`."""
+    options = [
+        click.option("--input-tokens", type=int, metavar="TOKENS", help="Prompt tokens per request (performance model)."),
+        click.option("--output-tokens", type=int, metavar="TOKENS", help="Output tokens per request (performance model)."),
+        click.option("--mfu", type=float, metavar="RATIO", help="Share of the datasheet dense TFLOPS the kernels "
+                                                                "reach. [default: 0.60]"),
+        click.option("--mbu", type=float, metavar="RATIO", help="Share of the datasheet HBM bandwidth decode "
+                                                                "reaches. [default: 0.80]"),
+        click.option("--comm-latency-us", type=float, metavar="US", help="Fixed cost of one tensor-parallel "
+                                                                         "all-reduce, microseconds. [default: 10]"),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, target_tpot_ms=None, target_ttft_ms=None,
+             price_per_gpu_hour=None):
+    from .scenario import ServiceOptions
+
+    given = dict(input_tokens=input_tokens, output_tokens=output_tokens, target_tpot_ms=target_tpot_ms,
+                 target_ttft_ms=target_ttft_ms, mfu=mfu, mbu=mbu, comm_latency_us=comm_latency_us,
+                 price_per_gpu_hour_usd=price_per_gpu_hour)
+    return ServiceOptions(**{key: value for key, value in given.items() if value is not None})
+
+
 @click.group(invoke_without_command=True, epilog=SIZING_EXAMPLES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--model", metavar="NAME", help="Model: catalog name or alias (e.g. opt-oss-120b, gpt-oss-20b), a "
@@ -117,6 +144,12 @@ def _catalog_option(function):
                                                                   "the estimate.")
 @click.option("--max-num-seqs", type=int, metavar="N", help="Physical: most sessions one engine runs at once (vLLM "
                                                             "--max-num-seqs). [default: 1024]")
+@_service_options
+@click.option("--target-tpot-ms", type=float, metavar="MS", help="Service target: time per output token. Needs "
+                                                                  "--input-tokens and --output-tokens.")
+@click.option("--target-ttft-ms", type=float, metavar="MS", help="Service target: time to first token.")
+@click.option("--price-per-gpu-hour", type=float, metavar="USD", help="Price of one GPU-hour, for cost per hour and "
+                                                                      "per million output tokens.")
 @_catalog_option
 @click.option("--json-only", is_flag=True, help="Print only the JSON document, no report.")
 @click.version_option(package_name="llm-sizing", prog_name="llm-sizing")
@@ -125,7 +158,8 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
          runtime_overhead_gib, peak_headroom_ratio, ha, kv_accounting, block_size, max_num_batched_tokens,
          fit_context, fit_concurrency, nodes, memory_model, tensor_parallel, pipeline_parallel, data_parallel,
          expert_parallel, gpu_memory_utilization, kv_cache_memory_gib, weight_format, weights_gib,
-         activation_peak_gib, cuda_graphs_gib, non_torch_gib, max_num_seqs, catalog_dirs, json_only):
+         activation_peak_gib, cuda_graphs_gib, non_torch_gib, max_num_seqs, input_tokens, output_tokens, mfu, mbu,
+         comm_latency_us, target_tpot_ms, target_ttft_ms, price_per_gpu_hour, catalog_dirs, json_only):
     """Size an LLM inference fleet: KV cache per session, sessions per node, nodes needed.
 
     KV per session = sum over layers of tokens held x KV heads x (K dim + V dim) x bytes
@@ -186,7 +220,9 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
                         kv_budget_ratio=kv_budget_ratio, runtime_overhead_gib=runtime_overhead_gib,
                         peak_headroom_ratio=peak_headroom_ratio, ha=ha.lower(), kv_accounting=kv_accounting,
                         block_size=block_size, max_num_batched_tokens=max_num_batched_tokens,
-                        memory_model=memory_model, physical=physical)
+                        memory_model=memory_model, physical=physical,
+                        service=_service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, target_tpot_ms,
+                                         target_ttft_ms, price_per_gpu_hour))
     fit = None
     if fit_context or fit_concurrency:
         from .fit import fit_concurrency as solve_concurrency
@@ -211,6 +247,67 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
         if sizing is not None:
             click.echo(render_text(sizing), nl=False)
     return EXIT_OK if sizing is not None and sizing.feasible else EXIT_NO_FIT
+
+
+@main.command("perf")
+@click.option("--model", required=True, metavar="NAME", help="Model: catalog name, config.json path, or hf:ORG/NAME.")
+@click.option("--server", required=True, metavar="NAME", help="Server: catalog name.")
+@click.option("--batch", type=int, required=True, metavar="SESSIONS", help="Sessions decoding together in one replica.")
+@click.option("--kv-precision", type=click.Choice(list(KV_PRECISION_BYTES), case_sensitive=False),
+              default=DEFAULTS["kv_precision"], show_default=True, help="KV cache element type.")
+@click.option("--tensor-parallel", type=int, default=1, show_default=True, metavar="N", help="GPUs per tensor-parallel group.")
+@click.option("--pipeline-parallel", type=int, default=1, show_default=True, metavar="N", help="Pipeline stages.")
+@click.option("--data-parallel", type=int, default=1, show_default=True, metavar="N",
+              help="Data-parallel attention ranks (MoE models).")
+@click.option("--expert-parallel", is_flag=True, help="Whole experts per GPU (EP = TP x DP).")
+@click.option("--weight-format", type=click.Choice(["bf16", "fp16", "fp32", "fp8", "fp8-block", "int8", "int4-awq",
+                                                    "int4-gptq", "mxfp4", "nvfp4"]),
+              help="Format of the quantized weights, instead of the checkpoint's.")
+@click.option("--max-num-batched-tokens", type=int, default=DEFAULTS["max_num_batched_tokens"], show_default=True,
+              metavar="TOKENS", help="Tokens the engine schedules per step (prefill chunk + decode).")
+@_service_options
+@_catalog_option
+@click.option("--json-only", is_flag=True, help="Print only the JSON document.")
+@click.pass_context
+def perf(ctx, model, server, batch, kv_precision, tensor_parallel, pipeline_parallel, data_parallel, expert_parallel,
+         weight_format, max_num_batched_tokens, input_tokens, output_tokens, mfu, mbu, comm_latency_us, catalog_dirs,
+         json_only):
+    """Time to first token, time per output token and throughput of one replica at a fixed batch
+    (a roofline per engine step: docs/performance.md).
+
+    \b
+    Examples:
+      llm-sizing perf --model llama-3.1-8b --server hgx-h100 --batch 64 --input-tokens 1024 --output-tokens 1024
+      python3 sizing.py perf --model gpt-oss-120b --server dgx-b200 --tensor-parallel 2 --batch 128 \\
+        --input-tokens 1024 --output-tokens 1024 --json-only
+    """
+    from .calculate import performance_of
+    from .catalog import load_catalog
+    from .catalog.huggingface import is_model_reference, model_entry_from_reference
+    from .scenario import PhysicalOptions
+
+    if input_tokens is None or output_tokens is None:
+        raise click.UsageError("perf needs --input-tokens and --output-tokens (tokens per request)")
+    if batch is None or batch < 1:
+        raise click.UsageError(f"--batch must be a whole number > 0 (sessions); got {batch}")
+    catalog = load_catalog(_dirs(ctx, catalog_dirs))
+    if is_model_reference(model):
+        catalog = catalog.with_model(model_entry_from_reference(model))
+    physical = PhysicalOptions(tensor_parallel=tensor_parallel, pipeline_parallel=pipeline_parallel,
+                               data_parallel=data_parallel, expert_parallel=expert_parallel,
+                               weight_format=weight_format)
+    result = performance_of(catalog, model, server, kv_precision.lower(), batch, physical,
+                            _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us), max_num_batched_tokens)
+    from .render.json import dumps, performance_dict
+
+    document = performance_dict(result)
+    if json_only:
+        click.echo(dumps(document))
+    else:
+        from .render.text import render_performance
+
+        click.echo(render_performance(result), nl=False)
+    return EXIT_OK
 
 
 def _tensor_parallel(value):

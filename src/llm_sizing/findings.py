@@ -110,3 +110,19 @@ def physical_findings(plan) -> list[Finding]:
         found.append(Finding(WEIGHTS_NOT_FULLY_COUNTED, "info", f"weights: {note}",
                              "give the checkpoint's size with --weights-gib for an exact figure", {"note": note}))
     return found
+
+
+SLO_UNREACHABLE = "SLO_UNREACHABLE"
+LATENCY_BINDS = "LATENCY_BINDS"
+
+
+def service_findings(slo, scenario) -> list[Finding]:
+    if slo is None:
+        return []
+    if slo.batch_per_replica == 0:
+        return [Finding(SLO_UNREACHABLE, "error",
+                        "even one session per replica misses the latency targets on this layout",
+                        "relax --target-tpot-ms / --target-ttft-ms, use more tensor parallelism, a faster GPU, "
+                        "or a shorter prompt", {"target_tpot_ms": scenario.service.target_tpot_ms,
+                                                "target_ttft_ms": scenario.service.target_ttft_ms})]
+    return []

@@ -119,6 +119,7 @@ class MlaLatent(_PerToken):
     kv_lora_rank: int
     qk_rope_head_dim: int
     fp8_sparse_format: bool = False
+    attend_top_k: Optional[int] = None  # sparse attention (DeepSeek V3.2 index_topk): tokens attended per step
 
     kind = "mla_latent"
 

@@ -71,6 +71,50 @@ class PhysicalOptions:
 
 
 @dataclass(frozen=True)
+class ServiceOptions:
+    """Service targets, workload shape, efficiency factors and price (docs/performance.md)."""
+
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    target_tpot_ms: Optional[float] = None
+    target_ttft_ms: Optional[float] = None
+    mfu: float = 0.60  # performance.DEFAULT_MFU
+    mbu: float = 0.80  # performance.DEFAULT_MBU
+    comm_latency_us: float = 10.0  # performance.DEFAULT_COMM_LATENCY_US
+    price_per_gpu_hour_usd: Optional[float] = None
+
+    def __post_init__(self):
+        for name in ("input_tokens", "output_tokens"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise InputError(f"{_flag(name)} must be a whole number > 0 (tokens); got {value!r}")
+        for name in ("target_tpot_ms", "target_ttft_ms"):
+            value = getattr(self, name)
+            if value is not None and (not _is_number(value) or value <= 0):
+                raise InputError(f"{_flag(name)} must be a number > 0 (milliseconds); got {value!r}")
+        if self.has_targets and (self.input_tokens is None or self.output_tokens is None):
+            raise InputError("--target-tpot-ms / --target-ttft-ms need the workload: give --input-tokens and "
+                             "--output-tokens (tokens per request)")
+        for name in ("mfu", "mbu"):
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 < value <= 1:
+                raise InputError(f"{_flag(name)} must be a number in (0, 1] (share of the datasheet peak); got {value!r}")
+        if not _is_number(self.comm_latency_us) or self.comm_latency_us < 0:
+            raise InputError(f"--comm-latency-us must be a number >= 0; got {self.comm_latency_us!r}")
+        price = self.price_per_gpu_hour_usd
+        if price is not None and (not _is_number(price) or price < 0):
+            raise InputError(f"--price-per-gpu-hour must be a number >= 0 (USD); got {price!r}")
+
+    @property
+    def has_targets(self) -> bool:
+        return self.target_tpot_ms is not None or self.target_ttft_ms is not None
+
+    @property
+    def has_workload(self) -> bool:
+        return self.input_tokens is not None and self.output_tokens is not None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """model/server/storage are catalog names or aliases; concurrency in sessions; context in tokens."""
 
@@ -89,6 +133,7 @@ class Scenario:
     max_num_batched_tokens: int = DEFAULTS["max_num_batched_tokens"]  # tokens per engine step (paged)
     memory_model: str = "seed"  # "seed": the card's flat overhead; "physical": weights, layout, reserve
     physical: PhysicalOptions = PhysicalOptions()
+    service: ServiceOptions = ServiceOptions()
 
     def __post_init__(self):
         units = {"concurrency": "sessions", "effective_context": "tokens", "block_size": "tokens per block",

@@ -81,6 +81,15 @@ class ServerEntry(_Entry):
     nvlink_bandwidth_per_node_tb_s: Optional[float] = None
     gpu_memory_total_gib: Optional[float] = None  # per GPU, as the CUDA driver reports it (physical model)
     gpu_architecture: Optional[str] = None  # hopper | blackwell | ampere | cdna3 | cdna4
+    hbm_bandwidth_per_gpu_tb_s: Optional[float] = None
+    bf16_dense_tflops_per_gpu: Optional[float] = None
+    fp8_dense_tflops_per_gpu: Optional[float] = None
+    fp4_dense_tflops_per_gpu: Optional[float] = None
+    scaleup_bandwidth_per_gpu_gb_s: Optional[float] = None  # both directions, as vendors state it
+    scaleup_domain_gpus: Optional[int] = None
+    tdp_per_gpu_w: Optional[float] = None
+    node_power_kw: Optional[float] = None
+    price_per_gpu_hour_usd: Optional[float] = None
     gpu_model: Optional[str] = None
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None

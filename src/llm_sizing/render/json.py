@@ -11,6 +11,10 @@ from ..calculate import Sizing
 from ..units import bytes_to_gib
 
 
+CARD_KEYS = ("kv_per_session_gib", "kv_total_tib", "sessions_per_node", "nodes_minimum", "nodes_with_headroom",
+             "nodes_final")
+
+
 def entry_dict(entry) -> dict[str, Any]:
     data = dataclasses.asdict(entry)
     return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
@@ -95,9 +99,9 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
             "demand_with_headroom_sessions": float(capacity.demand_with_headroom_sessions),
             "ha_extra_nodes": capacity.ha_extra_nodes,
         },
-        "results": {k: v for k, v in dataclasses.asdict(sizing.results).items()
-                    if v is not None or k.startswith("nodes_")},
+        "results": {k: v for k, v in dataclasses.asdict(sizing.results).items() if v is not None or k in CARD_KEYS},
         **({"physical": physical_dict(sizing)} if sizing.physical is not None else {}),
+        **({"performance": perf_block(sizing.performance, sizing)} if sizing.performance is not None else {}),
         "feasible": sizing.feasible,
         "warnings": [finding_dict(finding) for finding in sizing.findings],
     }
@@ -163,3 +167,53 @@ def physical_dict(sizing: Sizing) -> dict[str, Any]:
 def fit_dict(fit) -> dict[str, Any]:
     key = "max_effective_context" if fit.question == "context" else "max_concurrency"
     return {"question": fit.question, "nodes": fit.nodes, key: fit.answer, "reason": fit.reason}
+
+
+def _step_dict(step) -> dict[str, Any]:
+    return {"memory_ms": step.memory_ms, "compute_ms": step.compute_ms, "communication_ms": step.communication_ms,
+            "total_ms": step.total_ms, "bound": step.bound}
+
+
+def perf_block(performance, sizing=None) -> dict[str, Any]:
+    out = {
+        "batch": performance.batch,
+        "input_tokens": performance.input_tokens,
+        "output_tokens": performance.output_tokens,
+        "ttft_ms": performance.ttft_ms,
+        "tpot_ms": performance.tpot_ms,
+        "output_tokens_per_s": performance.output_tokens_per_s,
+        "output_tokens_per_s_per_session": performance.output_tokens_per_s_per_session,
+        "bound": performance.bound,
+        "decode_step": _step_dict(performance.decode),
+        "prefill_compute_ms": performance.prefill_compute_ms,
+        "prefill_chunks": performance.prefill_chunks,
+        "notes": list(performance.notes),
+    }
+    if sizing is not None:
+        out["operating_point"] = "sessions per replica when the concurrency spreads over nodes_final"
+        if sizing.slo is not None:
+            out["slo"] = {"batch_per_replica": sizing.slo.batch_per_replica,
+                          "sessions_per_node": sizing.slo.sessions_per_node,
+                          "target_tpot_ms": sizing.scenario.service.target_tpot_ms,
+                          "target_ttft_ms": sizing.scenario.service.target_ttft_ms}
+    return out
+
+
+def performance_dict(result) -> dict[str, Any]:
+    layout = result.layout
+    return {
+        "tool": {"name": "llm-sizing", "version": __version__},
+        "inputs": {"model": result.model.name, "server": result.server.name, "kv_precision": result.kv_precision,
+                   "batch": result.performance.batch, "input_tokens": result.performance.input_tokens,
+                   "output_tokens": result.performance.output_tokens,
+                   "max_num_batched_tokens": result.max_num_batched_tokens,
+                   "tensor_parallel": layout.tensor_parallel, "pipeline_parallel": layout.pipeline_parallel,
+                   "data_parallel": layout.data_parallel, "expert_parallel": layout.expert_parallel,
+                   "mfu": result.efficiency.mfu, "mbu": result.efficiency.mbu,
+                   "comm_latency_us": result.efficiency.comm_latency_us},
+        "performance": perf_block(result.performance),
+        "memory": {"weights_gib_per_gpu": bytes_to_gib(result.memory.weights_bytes_per_gpu),
+                   "kv_pool_gib_per_gpu": bytes_to_gib(result.memory.kv_pool_bytes_per_gpu),
+                   "max_concurrency": result.memory.max_concurrency,
+                   "fits": result.memory.max_concurrency >= result.performance.batch},
+    }

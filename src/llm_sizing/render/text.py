@@ -84,6 +84,59 @@ def _physical_steps(console, sizing) -> None:
     console.print("   SGLang: " + sglang_command(sizing), markup=False, soft_wrap=True)
 
 
+def _perf_lines(console, perf) -> None:
+    step = perf.decode
+    console.print(f"   decode step = max(memory {step.memory_ms:,.2f} ms, compute {step.compute_ms:,.2f} ms) + "
+                  f"communication {step.communication_ms:,.2f} ms = {step.total_ms:,.2f} ms ({step.bound}-bound)")
+    console.print(f"   TTFT {perf.ttft_ms:,.1f} ms ({perf.prefill_chunks} prefill chunk(s)); TPOT {perf.tpot_ms:,.2f} ms; "
+                  f"{perf.output_tokens_per_s_per_session:,.1f} tokens/s per session, "
+                  f"{perf.output_tokens_per_s:,.0f} tokens/s per replica at batch {perf.batch}")
+
+
+def _service_lines(console, sizing) -> None:
+    r, s = sizing.results, sizing.scenario
+    console.print("Service, power and cost", style="bold")
+    if sizing.slo is not None:
+        slo = sizing.slo
+        wanted = ", ".join(f"{name} <= {value:g} ms" for name, value in
+                           (("TPOT", s.service.target_tpot_ms), ("TTFT", s.service.target_ttft_ms)) if value is not None)
+        console.print(f"   targets: {wanted} ({s.service.input_tokens:,} in / {s.service.output_tokens:,} out): "
+                      f"largest batch per replica "
+                      f"{slo.batch_per_replica}, {_int(slo.sessions_per_node)} sessions per node")
+        console.print(f"   nodes for memory {r.nodes_for_memory}, for the targets {r.nodes_for_slo}: "
+                      f"{r.binding_constraint} binds")
+    if sizing.performance is not None:
+        console.print(f"   at the planned load ({sizing.performance.batch} sessions per replica):")
+        _perf_lines(console, sizing.performance)
+    if r.power_kw_cluster is not None:
+        console.print(f"   power: {r.power_kw_per_node:g} kW per node x {r.nodes_final} = {r.power_kw_cluster:,.1f} kW")
+    if r.usd_per_hour is not None:
+        per_million = (f"; ${r.usd_per_million_output_tokens:,.3f} per million output tokens"
+                       if r.usd_per_million_output_tokens is not None else "")
+        console.print(f"   cost: ${r.usd_per_hour:,.2f} per hour{per_million}")
+    console.print()
+
+
+def render_performance(result) -> str:
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=REPORT_WIDTH, color_system=None, highlight=False, emoji=False)
+    perf, layout = result.performance, result.layout
+    console.print("LLM inference performance (one replica)", style="bold")
+    console.print(f"   {result.model.name} on {result.server.name}, {layout.describe()}, KV {result.kv_precision}; "
+                  f"batch {perf.batch}, {perf.input_tokens:,} in / {perf.output_tokens:,} out; MFU "
+                  f"{result.efficiency.mfu:g}, MBU {result.efficiency.mbu:g}")
+    _perf_lines(console, perf)
+    memory = result.memory
+    fits = "fits" if memory.max_concurrency >= perf.batch else "does NOT fit"
+    console.print(f"   memory: the batch {fits} (KV pool {bytes_to_gib(memory.kv_pool_bytes_per_gpu):,.1f} GiB per GPU "
+                  f"holds {memory.max_concurrency:,.1f} sessions of {perf.input_tokens + perf.output_tokens:,} tokens)")
+    for note in perf.notes:
+        console.print(f"   note: {note}", markup=False)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
 def render_text(sizing: Sizing) -> str:
     from rich import box
     from rich.console import Console
@@ -174,6 +227,8 @@ def render_text(sizing: Sizing) -> str:
                   f"{_g(r.kv_total_gib_exact)} GiB = {_g(r.kv_total_tib_exact, 4)} TiB")
     console.print()
 
+    if sizing.performance is not None or sizing.results.power_kw_cluster is not None:
+        _service_lines(console, sizing)
     results = Table(title="Results", title_justify="left", padding=(0, 1), box=box.ASCII)
     results.add_column("result")
     results.add_column("value", justify="right")
