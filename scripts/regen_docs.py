@@ -66,6 +66,16 @@ per-layer specs, the block size and the tensor-parallel degree (paged accounting
 """
 
 
+PERF_HEADER = """## Throughput and latency: published decode measurements
+
+TPOT predicted by the roofline ([performance.md](performance.md), default efficiency factors) for
+the setup of each published measurement (`tests/fixtures/perf_measurements.json`). Bound: median
+absolute error at most 25%. Where the source gives end-to-end latency of a fixed batch, TPOT is
+latency / output tokens (which includes the short prefill).
+
+"""
+
+
 def main():
     refresh_builtin_digests()
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -73,7 +83,8 @@ def main():
 
     tables = validation.table().split("\n\n", 1)
     with open(os.path.join(ROOT, "docs", "validation.md"), "w") as out:
-        out.write(VALIDATION_HEADER + tables[0] + "\n" + VALIDATION_FOOTER + tables[1])
+        out.write(VALIDATION_HEADER + tables[0] + "\n" + VALIDATION_FOOTER + tables[1] + "\n" + PERF_HEADER
+                  + validation.perf_table())
     with open(os.path.join(ROOT, "docs", "cli.md"), "w") as out:
         out.write(cli_reference())
     report = subprocess.run([sys.executable, os.path.join(ROOT, "sizing.py"), *EXAMPLE], capture_output=True,

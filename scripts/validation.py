@@ -28,6 +28,7 @@ from llm_sizing.scenario import PhysicalOptions  # noqa: E402
 from llm_sizing.units import BYTES_PER_GIB, bytes_to_gib  # noqa: E402
 
 ROWS = os.path.join(ROOT, "tests", "fixtures", "vllm_startup_rows.json")
+PERF_ROWS = os.path.join(ROOT, "tests", "fixtures", "perf_measurements.json")
 
 
 def load_rows():
@@ -56,6 +57,43 @@ def predict_given_kv(row, catalog=None):
     account = paged_account(arch, row["max_model_len"], row["kv_bytes"], Paging(row["block_size"], 8192))
     blocks = pool_blocks(int(row["available_kv_gib"] * BYTES_PER_GIB), account)
     return blocks * account.block_tokens, max_concurrency(blocks, account)
+
+
+def load_perf_rows():
+    with open(PERF_ROWS) as handle:
+        return json.load(handle)["rows"]
+
+
+def predict_tpot(row, catalog=None):
+    """The performance model's TPOT (ms) for a published measurement's setup."""
+    from llm_sizing.calculate import performance_of
+    from llm_sizing.scenario import ServiceOptions
+
+    catalog = catalog or load_catalog()
+    physical = PhysicalOptions(tensor_parallel=row["tp"], weight_format=row.get("weight_format"))
+    service = ServiceOptions(input_tokens=row["input_tokens"], output_tokens=row["output_tokens"])
+    result = performance_of(catalog, row["model"], row["server"], row["kv_precision"], row["batch"], physical,
+                            service, 8192)
+    return result.performance.tpot_ms
+
+
+def perf_table(catalog=None) -> str:
+    import statistics
+
+    catalog = catalog or load_catalog()
+    out = ["| row | model | server, TP | batch | in / out | measured TPOT ms | predicted | error | engine | source |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    errors = []
+    for row in load_perf_rows():
+        predicted = predict_tpot(row, catalog)
+        err = error(predicted, row["tpot_ms"])
+        errors.append(abs(err))
+        out.append(f"| {row['id']} | {row['model']} | {row['server']}, TP{row['tp']} | {row['batch']} | "
+                   f"{row['input_tokens']:,} / {row['output_tokens']:,} | {row['tpot_ms']:.2f} ({row['measured_as']}) | "
+                   f"{predicted:.2f} | {100 * err:+.1f}% | {row['engine']} | {row['source']} |")
+    out.append("")
+    out.append(f"Median absolute error: {100 * statistics.median(errors):.1f}% over {len(errors)} measurements.")
+    return "\n".join(out) + "\n"
 
 
 def error(predicted, reported):
@@ -89,3 +127,5 @@ def table() -> str:
 
 if __name__ == "__main__":
     print(table(), end="")
+    print()
+    print(perf_table(), end="")

@@ -180,7 +180,7 @@ def _service(model, server, scenario, context, plan, capacity):
     basis = None
     if options.has_workload and server.hbm_bandwidth_per_gpu_tb_s:
         basis = _performance_basis(model, server, scenario, context, plan)
-    efficiency = Efficiency(options.mbu, options.mfu, options.comm_latency_us)
+    efficiency = Efficiency(options.mbu, options.mfu, options.comm_latency_us, options.layer_overhead_us)
     final = capacity
     if options.has_targets and basis is not None:
         layout, components, replicas, per_replica = basis
@@ -272,7 +272,7 @@ def performance_of(catalog: Catalog, model_name: str, server_name: str, kv_preci
     layout = Layout(physical.tensor_parallel, physical.pipeline_parallel, physical.data_parallel,
                     physical.expert_parallel)
     plan = plan_physical(model, server, scenario, layout, context)
-    efficiency = Efficiency(service.mbu, service.mfu, service.comm_latency_us)
+    efficiency = Efficiency(service.mbu, service.mfu, service.comm_latency_us, service.layer_overhead_us)
     performance = evaluate(model, server, plan.weight_components, layout, scenario.kv_bytes_per_element, batch,
                            service.input_tokens, service.output_tokens, max_num_batched_tokens, efficiency)
     return PerformanceResult(model, server, layout, kv_precision, max_num_batched_tokens, efficiency, performance,

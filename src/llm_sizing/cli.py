@@ -61,18 +61,21 @@ def _service_options(function):
                                                                 "reaches. [default: 0.80]"),
         click.option("--comm-latency-us", type=float, metavar="US", help="Fixed cost of one tensor-parallel "
                                                                          "all-reduce, microseconds. [default: 10]"),
+        click.option("--layer-overhead-us", type=float, metavar="US", help="Fixed cost of one decoder layer per "
+                                                                           "engine step, microseconds. [default: 40]"),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, target_tpot_ms=None, target_ttft_ms=None,
-             price_per_gpu_hour=None):
+def _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, layer_overhead_us, target_tpot_ms=None,
+             target_ttft_ms=None, price_per_gpu_hour=None):
     from .scenario import ServiceOptions
 
     given = dict(input_tokens=input_tokens, output_tokens=output_tokens, target_tpot_ms=target_tpot_ms,
                  target_ttft_ms=target_ttft_ms, mfu=mfu, mbu=mbu, comm_latency_us=comm_latency_us,
+                 layer_overhead_us=layer_overhead_us,
                  price_per_gpu_hour_usd=price_per_gpu_hour)
     return ServiceOptions(**{key: value for key, value in given.items() if value is not None})
 
@@ -159,7 +162,8 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
          fit_context, fit_concurrency, nodes, memory_model, tensor_parallel, pipeline_parallel, data_parallel,
          expert_parallel, gpu_memory_utilization, kv_cache_memory_gib, weight_format, weights_gib,
          activation_peak_gib, cuda_graphs_gib, non_torch_gib, max_num_seqs, input_tokens, output_tokens, mfu, mbu,
-         comm_latency_us, target_tpot_ms, target_ttft_ms, price_per_gpu_hour, catalog_dirs, json_only):
+         comm_latency_us, layer_overhead_us, target_tpot_ms, target_ttft_ms, price_per_gpu_hour, catalog_dirs,
+         json_only):
     """Size an LLM inference fleet: KV cache per session, sessions per node, nodes needed.
 
     KV per session = sum over layers of tokens held x KV heads x (K dim + V dim) x bytes
@@ -221,8 +225,8 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
                         peak_headroom_ratio=peak_headroom_ratio, ha=ha.lower(), kv_accounting=kv_accounting,
                         block_size=block_size, max_num_batched_tokens=max_num_batched_tokens,
                         memory_model=memory_model, physical=physical,
-                        service=_service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, target_tpot_ms,
-                                         target_ttft_ms, price_per_gpu_hour))
+                        service=_service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, layer_overhead_us,
+                                         target_tpot_ms, target_ttft_ms, price_per_gpu_hour))
     fit = None
     if fit_context or fit_concurrency:
         from .fit import fit_concurrency as solve_concurrency
@@ -270,8 +274,8 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
 @click.option("--json-only", is_flag=True, help="Print only the JSON document.")
 @click.pass_context
 def perf(ctx, model, server, batch, kv_precision, tensor_parallel, pipeline_parallel, data_parallel, expert_parallel,
-         weight_format, max_num_batched_tokens, input_tokens, output_tokens, mfu, mbu, comm_latency_us, catalog_dirs,
-         json_only):
+         weight_format, max_num_batched_tokens, input_tokens, output_tokens, mfu, mbu, comm_latency_us,
+         layer_overhead_us, catalog_dirs, json_only):
     """Time to first token, time per output token and throughput of one replica at a fixed batch
     (a roofline per engine step: docs/performance.md).
 
@@ -297,7 +301,8 @@ def perf(ctx, model, server, batch, kv_precision, tensor_parallel, pipeline_para
                                data_parallel=data_parallel, expert_parallel=expert_parallel,
                                weight_format=weight_format)
     result = performance_of(catalog, model, server, kv_precision.lower(), batch, physical,
-                            _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us), max_num_batched_tokens)
+                            _service(input_tokens, output_tokens, mfu, mbu, comm_latency_us, layer_overhead_us),
+                            max_num_batched_tokens)
     from .render.json import dumps, performance_dict
 
     document = performance_dict(result)

@@ -1,6 +1,6 @@
 """Throughput and latency of one replica: a roofline per engine step. Pure.
 
-    decode step   = max(memory time, compute time) + communication
+    decode step   = max(memory time, compute time) + layers x kernel overhead + communication
       memory      = bytes read per GPU / (HBM bandwidth x MBU): the weights (MoE: only the experts the
                     batch touches, E x (1 - (1 - k/E)^tokens) per layer) + every session's KV at its
                     current length, per layer kind (a sliding layer reads its window, MLA its latent,
@@ -33,6 +33,10 @@ DEFAULT_MBU = 0.80
 DEFAULT_MFU = 0.60
 #: one all-reduce's fixed cost inside an NVLink / Infinity Fabric domain, microseconds
 DEFAULT_COMM_LATENCY_US = 10.0
+#: fixed cost of one decoder layer per step, on top of its roofline time: about ten kernels (norms,
+#: QKV, RoPE and cache write, attention, output projection, MLP up, activation, down), each paying
+#: ~4 us of launch, ramp and tail that bytes / bandwidth does not count, even under CUDA graphs
+DEFAULT_LAYER_OVERHEAD_US = 40.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Efficiency:
     mbu: float = DEFAULT_MBU
     mfu: float = DEFAULT_MFU
     comm_latency_us: float = DEFAULT_COMM_LATENCY_US
+    layer_overhead_us: float = DEFAULT_LAYER_OVERHEAD_US
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,11 @@ class StepCost:
     memory_ms: float
     compute_ms: float
     communication_ms: float
+    overhead_ms: float = 0.0  # layers x the per-layer kernel overhead
 
     @property
     def total_ms(self) -> float:
-        return max(self.memory_ms, self.compute_ms) + self.communication_ms
+        return max(self.memory_ms, self.compute_ms) + self.overhead_ms + self.communication_ms
 
     @property
     def bound(self) -> str:
@@ -145,14 +151,17 @@ class _Model:
 def _prepare(model, server, plan_components, layout: Layout) -> _Model:
     c = text_config(model.config)
     experts, per_token = _experts(c)
-    dense_items = [i for i in plan_components if i.component.split != "experts"]
+    # the input embedding is a row lookup (batch x hidden), not a full read, unless lm_head is tied to it
+    has_head = any(i.component.name == "lm_head" for i in plan_components)
+    dense_items = [i for i in plan_components if i.component.split != "experts"
+                   and not (has_head and i.component.name == "embeddings")]
     expert_items = [i for i in plan_components if i.component.split == "experts"]
     kv_heads = c.get("num_key_value_heads") or 1
     dense_bytes = float(per_gpu_weight_bytes(dense_items, layout, kv_heads, model.num_hidden_layers, experts))
     expert_bytes = float(per_gpu_weight_bytes(expert_items, layout, kv_heads, model.num_hidden_layers, experts)) \
         if expert_items else 0.0
     tp, dp = layout.tensor_parallel, layout.data_parallel
-    dense_params = sum(i.component.params for i in dense_items if i.component.name not in ("embeddings",))
+    dense_params = sum(i.component.params for i in dense_items if i.component.name != "embeddings" or not has_head)
     expert_params = sum(i.component.params for i in expert_items if i.component.name == "experts")
     dense_format = next((i.format.name for i in dense_items if i.component.quantizable), "bf16")
     expert_format = expert_items[0].format.name if expert_items else dense_format
@@ -194,7 +203,8 @@ def _step(m: _Model, server, efficiency: Efficiency, kv_bytes: int, decode_token
         per_direction = (server.scaleup_bandwidth_per_gpu_gb_s or 0) * 1e9 / 2
         ring = 2 * (m.tp - 1) / m.tp * message / per_direction if per_direction else 0.0
         communication_s = 2 * m.num_layers * (ring + efficiency.comm_latency_us * 1e-6)
-    return StepCost(memory_s * 1e3, (linear_s + attention_s) * 1e3, communication_s * 1e3)
+    overhead_ms = len(m.layers_per_gpu) * efficiency.layer_overhead_us * 1e-3
+    return StepCost(memory_s * 1e3, (linear_s + attention_s) * 1e3, communication_s * 1e3, overhead_ms)
 
 
 def evaluate(model, server, plan_components, layout: Layout, kv_bytes: int, batch: int, input_tokens: int,

@@ -81,6 +81,7 @@ class ServiceOptions:
     mfu: float = 0.60  # performance.DEFAULT_MFU
     mbu: float = 0.80  # performance.DEFAULT_MBU
     comm_latency_us: float = 10.0  # performance.DEFAULT_COMM_LATENCY_US
+    layer_overhead_us: float = 40.0  # performance.DEFAULT_LAYER_OVERHEAD_US
     price_per_gpu_hour_usd: Optional[float] = None
 
     def __post_init__(self):
@@ -99,8 +100,10 @@ class ServiceOptions:
             value = getattr(self, name)
             if not _is_number(value) or not 0 < value <= 1:
                 raise InputError(f"{_flag(name)} must be a number in (0, 1] (share of the datasheet peak); got {value!r}")
-        if not _is_number(self.comm_latency_us) or self.comm_latency_us < 0:
-            raise InputError(f"--comm-latency-us must be a number >= 0; got {self.comm_latency_us!r}")
+        for name in ("comm_latency_us", "layer_overhead_us"):
+            value = getattr(self, name)
+            if not _is_number(value) or value < 0:
+                raise InputError(f"{_flag(name)} must be a number >= 0 (microseconds); got {value!r}")
         price = self.price_per_gpu_hour_usd
         if price is not None and (not _is_number(price) or price < 0):
             raise InputError(f"--price-per-gpu-hour must be a number >= 0 (USD); got {price!r}")

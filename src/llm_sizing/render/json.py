@@ -170,8 +170,8 @@ def fit_dict(fit) -> dict[str, Any]:
 
 
 def _step_dict(step) -> dict[str, Any]:
-    return {"memory_ms": step.memory_ms, "compute_ms": step.compute_ms, "communication_ms": step.communication_ms,
-            "total_ms": step.total_ms, "bound": step.bound}
+    return {"memory_ms": step.memory_ms, "compute_ms": step.compute_ms, "overhead_ms": step.overhead_ms,
+            "communication_ms": step.communication_ms, "total_ms": step.total_ms, "bound": step.bound}
 
 
 def perf_block(performance, sizing=None) -> dict[str, Any]:
@@ -210,7 +210,8 @@ def performance_dict(result) -> dict[str, Any]:
                    "tensor_parallel": layout.tensor_parallel, "pipeline_parallel": layout.pipeline_parallel,
                    "data_parallel": layout.data_parallel, "expert_parallel": layout.expert_parallel,
                    "mfu": result.efficiency.mfu, "mbu": result.efficiency.mbu,
-                   "comm_latency_us": result.efficiency.comm_latency_us},
+                   "comm_latency_us": result.efficiency.comm_latency_us,
+                   "layer_overhead_us": result.efficiency.layer_overhead_us},
         "performance": perf_block(result.performance),
         "memory": {"weights_gib_per_gpu": bytes_to_gib(result.memory.weights_bytes_per_gpu),
                    "kv_pool_gib_per_gpu": bytes_to_gib(result.memory.kv_pool_bytes_per_gpu),

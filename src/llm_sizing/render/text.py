@@ -86,8 +86,9 @@ def _physical_steps(console, sizing) -> None:
 
 def _perf_lines(console, perf) -> None:
     step = perf.decode
-    console.print(f"   decode step = max(memory {step.memory_ms:,.2f} ms, compute {step.compute_ms:,.2f} ms) + "
-                  f"communication {step.communication_ms:,.2f} ms = {step.total_ms:,.2f} ms ({step.bound}-bound)")
+    console.print(f"   decode step = max(memory {step.memory_ms:,.2f} ms, compute {step.compute_ms:,.2f} ms) + kernel "
+                  f"overhead {step.overhead_ms:,.2f} ms + communication {step.communication_ms:,.2f} ms = "
+                  f"{step.total_ms:,.2f} ms ({step.bound}-bound)")
     console.print(f"   TTFT {perf.ttft_ms:,.1f} ms ({perf.prefill_chunks} prefill chunk(s)); TPOT {perf.tpot_ms:,.2f} ms; "
                   f"{perf.output_tokens_per_s_per_session:,.1f} tokens/s per session, "
                   f"{perf.output_tokens_per_s:,.0f} tokens/s per replica at batch {perf.batch}")
