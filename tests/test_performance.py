@@ -113,13 +113,13 @@ def test_a_tight_target_adds_nodes_and_binds():
     batch = r.slo_batch_per_replica
     # the chosen batch meets the target and one more session does not
     assert sizing.slo.performance.tpot_ms <= 3
-    seed_layout = sizing.slo  # one replica per node (TP8) under the seed's rule
-    assert seed_layout.sessions_per_node == batch
+    assert sizing.slo.sessions_per_node == batch  # under the seed's rule: one replica (TP8) per node
     over = performance_of(CATALOG, "gpt-oss-120b", "dgx300", "fp8", batch + 1, PhysicalOptions(tensor_parallel=8),
                           ServiceOptions(input_tokens=8000, output_tokens=1000), 8192)
     assert over.performance.tpot_ms > 3
-    # nodes for the targets: ceil(1000 x 1.2 / batch)
+    # nodes for the targets: ceil(1000 x 1.2 / batch); the margin is the difference to memory's 2
     assert r.nodes_for_slo == -(-1200 // batch)
+    assert r.binding_margin_nodes == r.nodes_for_slo - 2
 
 
 def test_unreachable_targets_give_no_node_count():

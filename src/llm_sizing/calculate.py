@@ -44,6 +44,7 @@ class Results:
     nodes_for_memory: Optional[int] = None
     nodes_for_slo: Optional[int] = None
     binding_constraint: Optional[str] = None  # "memory" | "latency"
+    binding_margin_nodes: Optional[int] = None  # nodes_for_slo - nodes_for_memory (> 0: latency needs more)
     slo_batch_per_replica: Optional[int] = None
     # power and cost (None when the catalog lacks the figures)
     power_kw_per_node: Optional[float] = None
@@ -194,8 +195,10 @@ def _service(model, server, scenario, context, plan, capacity):
         latency_binds = slo.batch_per_replica == 0 or (capacity.nodes_final is not None and
                                                        slo.capacity.nodes_final > capacity.nodes_final)
         final = slo.capacity if latency_binds else capacity
+        margin = (slo.capacity.nodes_final - capacity.nodes_final
+                  if slo.capacity.nodes_final is not None and capacity.nodes_final is not None else None)
         fields.update(nodes_for_memory=capacity.nodes_final, nodes_for_slo=slo.capacity.nodes_final,
-                      binding_constraint="latency" if latency_binds else "memory",
+                      binding_constraint="latency" if latency_binds else "memory", binding_margin_nodes=margin,
                       slo_batch_per_replica=slo.batch_per_replica)
     cluster_rate = None
     if basis is not None and final.nodes_final:

@@ -104,8 +104,9 @@ def _service_lines(console, sizing) -> None:
         console.print(f"   targets: {wanted} ({s.service.input_tokens:,} in / {s.service.output_tokens:,} out): "
                       f"largest batch per replica "
                       f"{slo.batch_per_replica}, {_int(slo.sessions_per_node)} sessions per node")
+        margin = "" if r.binding_margin_nodes is None else f" (by {abs(r.binding_margin_nodes)} node(s))"
         console.print(f"   nodes for memory {r.nodes_for_memory}, for the targets {r.nodes_for_slo}: "
-                      f"{r.binding_constraint} binds")
+                      f"{r.binding_constraint} binds{margin}")
     if sizing.performance is not None:
         console.print(f"   at the planned load ({sizing.performance.batch} sessions per replica):")
         _perf_lines(console, sizing.performance)
