@@ -64,3 +64,17 @@ def test_fit_needs_nodes():
     done = run_entry(["--model", "gpt-oss-120b", "--server", "dgx300", "--storage", "profile_default",
                       "--concurrency", "1000", "--fit-context", "--nodes", "0"])
     assert done.returncode == 2 and "--nodes must be a whole number > 0" in done.stderr
+
+
+def test_fit_context_uses_the_physical_model_when_asked():
+    from llm_sizing.scenario import PhysicalOptions
+
+    physical = Scenario(**QUICK, memory_model="physical", physical=PhysicalOptions(tensor_parallel=2))
+    fit = fit_context(physical, CATALOG, 1)
+    # 1000 x 1.2 = 1200 sessions on one node: the answer holds them, one more token does not
+    assert fit.sizing.results.sessions_per_node >= 1200
+    import dataclasses
+
+    longer = size(dataclasses.replace(physical, effective_context=fit.answer + 1), CATALOG)
+    assert longer.results.sessions_per_node < 1200
+    assert fit.answer != fit_context(Scenario(**QUICK), CATALOG, 1).answer  # not the seed's rule

@@ -6,8 +6,9 @@
 "Fit" means nodes_final <= nodes, headroom and HA included:
   ceil(c x (1 + h) / s) + ha_extra <= N  <=>  c x (1 + h) <= (N - ha_extra) x s   (s = sessions_per_node)
 so the most sessions is floor((N - ha_extra) x s / (1 + h)), and a context fits when
-s(context) >= ceil(c x (1 + h) / (N - ha_extra)). KV bytes never decrease with the context, so
-the largest context is found by bisection over [1, max_position_embeddings]. Pure functions.
+s(context) >= ceil(c x (1 + h) / (N - ha_extra)), with s from the sizing itself (the seed's rule or
+the physical model). KV bytes never decrease with the context, so the largest context is found by
+bisection over [1, max_position_embeddings]. Pure functions.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
-from .calculate import Sizing, session_kv, size
-from .capacity import HA_EXTRA_NODES, sessions_per_node
+from .calculate import Sizing, size
+from .capacity import HA_EXTRA_NODES
 from .catalog import Catalog
 from .errors import InputError
-from .memory import seed_node_budget
 from .scenario import Scenario
 from .units import ceil_div, exact, floor_div
 
@@ -61,12 +61,10 @@ def fit_context(scenario: Scenario, catalog: Catalog, nodes: int) -> Fit:
     if usable <= 0:
         return Fit("context", nodes, None, None, "--ha n+1 keeps the only node as a spare")
     model = catalog.model(scenario.model)
-    budget = seed_node_budget(catalog.server(scenario.server), scenario.kv_budget_ratio,
-                              scenario.runtime_overhead_gib)
     needed = ceil_div(scenario.concurrency * (1 + exact(scenario.peak_headroom_ratio)), usable)
 
-    def fits(context: int) -> bool:
-        return sessions_per_node(budget.kv_budget_bytes, session_kv(model, scenario, context).bytes_per_session) \
+    def fits(context: int) -> bool:  # sessions per node as the sizing computes them (seed or physical)
+        return size(dataclasses.replace(scenario, effective_context=context), catalog).results.sessions_per_node \
             >= needed
 
     low, high = 1, model.max_position_embeddings
