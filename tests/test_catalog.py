@@ -176,14 +176,15 @@ def test_missing_directory(tmp_path):
 
 
 def test_catalog_has_the_models_people_serve():
-    names = {m.name for m in load_catalog().models}
-    assert len(names) >= 25
+    catalog = load_catalog()
+    assert len(catalog.models) >= 25
     for wanted in ("opt-oss-120b", "opt-oss-20b", "llama-3.1-8b", "llama-3.1-70b-instruct-fp8", "llama-3.1-405b",
                    "llama-3.3-70b-instruct", "llama-4-scout", "llama-4-maverick", "qwen3-8b", "qwen3-32b",
                    "qwen3-235b-a22b", "qwen3.5-27b", "deepseek-v3", "deepseek-r1", "deepseek-v3.2",
                    "kimi-k2-instruct", "mixtral-8x7b", "mixtral-8x22b", "mistral-small-3.2-24b",
                    "gemma-4-26b-a4b", "nemotron-h-56b", "glm-4.7", "minimax-m2"):
-        assert wanted in names, wanted
+        assert catalog.model(wanted), wanted  # by name or alias (deepseek-r1 shares deepseek-v3's entry)
+    assert catalog.model("deepseek-r1").name == "deepseek-v3"
 
 
 def test_every_model_entry_cites_its_config():

@@ -143,13 +143,31 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         + f.kv_precision_wide(scenario.kv_precision)
         + f.prefill_io_pressure(context, storage.type, storage.name)
         + f.hbm_budget_insufficient(results.kv_budget_gib, results.kv_per_session_gib_exact,
-                                    capacity.sessions_per_node)
+                                    capacity.sessions_per_node, scenario.memory_model)
         + f.config_assumptions(model.architecture.assumptions, model.name)
         + (f.physical_findings(plan) if plan is not None else [])
     )
     found += f.service_findings(slo, scenario)
+    if plan is None:
+        found += f.seed_overhead_below_weights(_weights_gib(model), scenario.runtime_overhead_gib, model.name)
     return Sizing(scenario, model, server, storage, context, kv, budget, capacity, results, tuple(found),
                   plan, alternatives, slo, performance, memory_capacity)
+
+
+def _weights_gib(model: ModelEntry) -> Optional[float]:
+    """The checkpoint's weights in GiB, when they can be counted (for the seed rule's sanity check)."""
+    from .errors import ArchitectureError
+    from .parameters import count_parameters
+    from .weights import read_checkpoint_format, weight_bytes
+
+    if model.checkpoint_total_bytes:
+        return bytes_to_gib(model.checkpoint_total_bytes)
+    try:
+        counts = count_parameters(model.config, model.architecture, model.name)
+        checkpoint = read_checkpoint_format(model.config, model.hf_quant_config, None, model.name)
+    except ArchitectureError:
+        return None
+    return bytes_to_gib(sum(item.bytes for item in weight_bytes(counts, checkpoint)))
 
 
 def _performance_basis(model, server, scenario, context, plan):
@@ -179,7 +197,13 @@ def _service(model, server, scenario, context, plan, capacity):
     fields: dict = {}
     slo = performance = memory_capacity = None
     basis = None
-    if options.has_workload and server.hbm_bandwidth_per_gpu_tb_s:
+    has_figures = bool(server.hbm_bandwidth_per_gpu_tb_s and server.bf16_dense_tflops_per_gpu)
+    if options.has_targets and not has_figures:
+        from .errors import InputError
+
+        raise InputError(f"latency targets need the server's performance figures: '{server.name}' lacks "
+                         f"hbm_bandwidth_per_gpu_tb_s or bf16_dense_tflops_per_gpu (add them in a user catalog)")
+    if options.has_workload and has_figures and capacity.sessions_per_node > 0:
         basis = _performance_basis(model, server, scenario, context, plan)
     efficiency = Efficiency(options.mbu, options.mfu, options.comm_latency_us, options.layer_overhead_us)
     final = capacity
@@ -228,13 +252,15 @@ def _physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, contex
         plan = plan_physical(model, server, scenario, layout, context)
         return plan, _capacity(plan, scenario), ()
     tried = []
-    for layout in candidate_layouts(model, server):
+    base = Layout(1, options.pipeline_parallel, options.data_parallel, options.expert_parallel)
+    for layout in candidate_layouts(model, server, base):
         plan = plan_physical(model, server, scenario, layout, context)
         tried.append((plan, _capacity(plan, scenario)))
     if not tried:
         from .errors import InputError
 
-        raise InputError(f"no tensor-parallel layout of {model.name} fits a {server.name} node")
+        raise InputError(f"no tensor-parallel degree makes a valid layout of {model.name} on {server.name} with "
+                         f"pipeline {base.pipeline_parallel}, data-parallel {base.data_parallel}")
     feasible = [t for t in tried if t[1].nodes_final is not None]
     best = min(feasible or tried, key=lambda t: (t[1].nodes_final or 0, t[0].layout.gpus_per_replica))
     return best[0], best[1], tuple(tried)
@@ -268,7 +294,12 @@ def performance_of(catalog: Catalog, model_name: str, server_name: str, kv_preci
     from .physical import plan_physical
 
     model, server = catalog.model(model_name), catalog.server(server_name)
-    context = min(service.input_tokens + service.output_tokens, model.max_position_embeddings)
+    context = service.input_tokens + service.output_tokens
+    if context > model.max_position_embeddings:
+        from .errors import InputError
+
+        raise InputError(f"--input-tokens + --output-tokens ({context:,}) exceed {model.name}'s "
+                         f"max_position_embeddings ({model.max_position_embeddings:,})")
     scenario = Scenario(model=model_name, server=server_name, storage=catalog.storage[0].name, concurrency=batch,
                         effective_context=context, kv_precision=kv_precision, memory_model="physical",
                         physical=physical, service=service, max_num_batched_tokens=max_num_batched_tokens)

@@ -208,6 +208,14 @@ def main(ctx: click.Context, model, server, storage, concurrency, effective_cont
                       "--activation-peak-gib": activation_peak_gib, "--cuda-graphs-gib": cuda_graphs_gib,
                       "--non-torch-gib": non_torch_gib, "--max-num-seqs": max_num_seqs}
     given = [flag for flag, value in physical_flags.items() if value is not None]
+    from click.core import ParameterSource
+
+    seed_only = [flag for flag, name in (("--kv-budget-ratio", "kv_budget_ratio"),
+                                         ("--runtime-overhead-gib", "runtime_overhead_gib"))
+                 if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if seed_only and memory_model == "physical":
+        raise click.UsageError(f"{', '.join(seed_only)} belong to the seed's rule; the physical model budgets each "
+                               f"GPU with --gpu-memory-utilization and the estimated reserve")
     if given and memory_model != "physical":
         raise click.UsageError(f"{', '.join(given)} {'need' if len(given) > 1 else 'needs'} --memory-model physical")
     physical = PhysicalOptions()
@@ -433,6 +441,9 @@ def catalog_import(ctx, source, name, aliases, into, force, catalog_dirs):
     if not targets:
         raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
     entry = model_entry_from_reference(source, name=name, aliases=tuple(aliases))
+    from .weights import read_checkpoint_format
+
+    read_checkpoint_format(entry.config, entry.hf_quant_config, None, f"model '{entry.name}'")  # refuse unreadable
     path = write_entry(entry, Path(targets[0]).expanduser(), overwrite=force)
     counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
     click.echo(f"wrote {path}: model '{entry.name}', {entry.num_hidden_layers} layers ({counts}), "

@@ -66,8 +66,9 @@ def prefill_io_pressure(context_tokens: int, storage_type: str, storage_name: st
                     "use fast storage (local NVMe), e.g. --storage profile_default", data)]
 
 
-def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, sessions_per_node: int) -> list[Finding]:
-    if sessions_per_node > 0:
+def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, sessions_per_node: int,
+                            memory_model: str = "seed") -> list[Finding]:
+    if sessions_per_node > 0 or memory_model != "seed":  # the physical model says why itself
         return []
     if kv_budget_gib <= 0:
         why = f"the KV budget is {kv_budget_gib:,.3f} GiB: the runtime overhead takes all of the HBM share"
@@ -96,9 +97,29 @@ MAX_NUM_SEQS_BINDS = "MAX_NUM_SEQS_BINDS"
 WEIGHTS_NOT_FULLY_COUNTED = "WEIGHTS_NOT_FULLY_COUNTED"
 
 
+PHYSICAL_NO_KV_ROOM = "PHYSICAL_NO_KV_ROOM"
+
+
 def physical_findings(plan) -> list[Finding]:
-    """Findings of the physical memory model: what bounds a replica, what the weight count leaves out."""
+    """Findings of the physical memory model: no room for the KV cache, what bounds a replica, what the
+    weight count leaves out."""
     found = []
+    if plan.sessions_per_node == 0:
+        gib = 2**30
+        pool = float(plan.kv_pool_bytes_per_gpu) / gib
+        weights = float(plan.weights_bytes_per_gpu) / gib
+        if plan.budget_bytes is not None:
+            budget = float(plan.budget_bytes) / gib
+            reserve = float(plan.reserve.total_bytes) / gib
+            why = (f"per GPU, weights {weights:,.2f} GiB + reserve {reserve:,.2f} GiB leave {pool:,.2f} GiB of the "
+                   f"{budget:,.2f} GiB budget for the KV cache")
+        else:
+            why = f"the given KV cache of {pool:,.2f} GiB per GPU"
+        found.append(Finding(
+            PHYSICAL_NO_KV_ROOM, "error", f"no session of this context fits: {why}, less than one session needs",
+            "use more tensor or pipeline parallelism (--tensor-parallel auto), a smaller weight format "
+            "(--weight-format), a higher --gpu-memory-utilization, a shorter context, or a GPU with more memory",
+            {"kv_pool_gib_per_gpu": pool, "weights_gib_per_gpu": weights}))
     if plan.bound_by == "max_num_seqs":
         found.append(Finding(
             MAX_NUM_SEQS_BINDS, "info",
@@ -126,3 +147,18 @@ def service_findings(slo, scenario) -> list[Finding]:
                         "or a shorter prompt", {"target_tpot_ms": scenario.service.target_tpot_ms,
                                                 "target_ttft_ms": scenario.service.target_ttft_ms})]
     return []
+
+
+SEED_OVERHEAD_BELOW_WEIGHTS = "SEED_OVERHEAD_BELOW_WEIGHTS"
+
+
+def seed_overhead_below_weights(weights_gib, runtime_overhead_gib: float, model_name: str) -> list[Finding]:
+    """The seed's flat overhead is meant to cover one copy of the weights and the activations."""
+    if weights_gib is None or weights_gib <= runtime_overhead_gib:
+        return []
+    return [Finding(
+        SEED_OVERHEAD_BELOW_WEIGHTS, "warning",
+        f"{model_name}'s weights alone are {weights_gib:,.1f} GiB, more than --runtime-overhead-gib "
+        f"{runtime_overhead_gib:g} GiB per node: the seed's rule counts their memory as KV cache",
+        f"raise --runtime-overhead-gib above {weights_gib:,.0f}, or use --memory-model physical",
+        {"weights_gib": weights_gib, "runtime_overhead_gib": runtime_overhead_gib})]

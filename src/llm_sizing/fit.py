@@ -3,9 +3,11 @@
   fit_context:     the largest effective context at which `concurrency` sessions fit on `nodes`
   fit_concurrency: the most sessions of the scenario's context that fit on `nodes`
 
-"Fit" means nodes_final <= nodes, headroom and HA included:
-  ceil(c x (1 + h) / s) + ha_extra <= N  <=>  c x (1 + h) <= (N - ha_extra) x s   (s = sessions_per_node)
-so the most sessions is floor((N - ha_extra) x s / (1 + h)), and a context fits when
+"Fit" means nodes_final <= nodes, headroom, HA, latency targets and the layout choice included.
+nodes_final never falls as the concurrency grows, so the most sessions is found by bisection over
+the sizing itself; under the seed's rule it is floor((N - ha_extra) x s / (1 + h)), since
+  ceil(c x (1 + h) / s) + ha_extra <= N  <=>  c x (1 + h) <= (N - ha_extra) x s   (s = sessions_per_node).
+A context fits when
 s(context) >= ceil(c x (1 + h) / (N - ha_extra)), with s from the sizing itself (the seed's rule or
 the physical model). KV bytes never decrease with the context, so the largest context is found by
 bisection over [1, max_position_embeddings]. Pure functions.
@@ -22,7 +24,7 @@ from .capacity import HA_EXTRA_NODES
 from .catalog import Catalog
 from .errors import InputError
 from .scenario import Scenario
-from .units import ceil_div, exact, floor_div
+from .units import ceil_div, exact
 
 
 @dataclass(frozen=True)
@@ -42,18 +44,33 @@ def _usable_nodes(scenario: Scenario, nodes: int) -> int:
 
 def fit_concurrency(scenario: Scenario, catalog: Catalog, nodes: int) -> Fit:
     usable = _usable_nodes(scenario, nodes)
+    if usable <= 0:
+        return Fit("concurrency", nodes, None, None, "--ha n+1 keeps the only node as a spare")
     probe = size(dataclasses.replace(scenario, concurrency=1), catalog)
-    per_node = probe.capacity.sessions_per_node
-    if usable <= 0 or per_node == 0:
-        why = ("--ha n+1 keeps the only node as a spare" if usable <= 0
-               else "one node's KV budget holds no session of this context")
-        return Fit("concurrency", nodes, None, None, why)
-    most = floor_div(usable * per_node, 1 + exact(scenario.peak_headroom_ratio))
-    if most == 0:
-        return Fit("concurrency", nodes, None, None, "the peak headroom leaves room for no session")
-    answer = size(dataclasses.replace(scenario, concurrency=most), catalog)
-    return Fit("concurrency", nodes, most, answer,
-               f"floor(({nodes} - {HA_EXTRA_NODES[scenario.ha]}) x {per_node} / (1 + {scenario.peak_headroom_ratio:g}))")
+    layouts = [plan.sessions_per_node for plan, _ in probe.layout_alternatives] or [probe.results.sessions_per_node]
+    per_node = max(layouts)  # memory's most sessions per node, over every layout tried
+    if per_node == 0 or probe.results.nodes_final is None:
+        return Fit("concurrency", nodes, None, None, "one node holds no session of this context"
+                   if per_node == 0 else "even one session cannot be served (see the findings)")
+
+    def fits(concurrency: int) -> bool:  # the sizing itself decides: memory, latency targets, layout choice
+        final = size(dataclasses.replace(scenario, concurrency=concurrency), catalog).results.nodes_final
+        return final is not None and final <= nodes
+
+    # an upper bound: memory alone, without headroom; nodes_final never falls as concurrency grows
+    low, high = 1, usable * per_node
+    if not fits(low):
+        return Fit("concurrency", nodes, None, None, f"even one session needs more than {nodes} node(s)")
+    while low < high:  # invariant: fits(low)
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    answer = size(dataclasses.replace(scenario, concurrency=low), catalog)
+    return Fit("concurrency", nodes, low, answer,
+               f"most sessions with nodes_final <= {nodes} (memory gives at most {per_node:,} per node, "
+               f"headroom {scenario.peak_headroom_ratio:g}, ha {scenario.ha})")
 
 
 def fit_context(scenario: Scenario, catalog: Catalog, nodes: int) -> Fit:

@@ -1,6 +1,9 @@
 """Throughput and latency of one replica: a roofline per engine step. Pure.
 
     decode step   = max(memory time, compute time) + layers x kernel overhead + communication
+                    (pipeline parallel: a token crosses the stages in turn, so per token the stages
+                    together cost what one tensor-parallel group of all the layers would, plus a
+                    hand-off per stage boundary)
       memory      = bytes read per GPU / (HBM bandwidth x MBU): the weights (MoE: only the experts the
                     batch touches, E x (1 - (1 - k/E)^tokens) per layer) + every session's KV at its
                     current length, per layer kind (a sliding layer reads its window, MLA its latent,
@@ -97,7 +100,7 @@ def _experts(c) -> tuple[int, int]:
 
 def touched_fraction(experts: int, per_token: int, tokens: int) -> float:
     """Expected share of a layer's experts that `tokens` tokens (each picking `per_token`) touch."""
-    if not experts:
+    if not experts or per_token >= experts:
         return 1.0
     return 1.0 - (1.0 - per_token / experts) ** tokens
 
@@ -143,12 +146,18 @@ class _Model:
     experts_per_token: int
     heads: int
     hidden: int
-    layers_per_gpu: tuple
+    layers_per_gpu: tuple  # the caches of every layer, as one GPU of a tensor-parallel group holds them
     tp: int
-    num_layers: int
+    pp: int
 
 
 def _prepare(model, server, plan_components, layout: Layout) -> _Model:
+    import dataclasses
+
+    pp = layout.pipeline_parallel
+    # a token crosses every pipeline stage in turn: per token, the stages together read and compute
+    # what one tensor-parallel group holding all the layers would; only the hand-offs are added
+    layout = dataclasses.replace(layout, pipeline_parallel=1)
     c = text_config(model.config)
     experts, per_token = _experts(c)
     # the input embedding is a row lookup (batch x hidden), not a full read, unless lm_head is tied to it
@@ -161,6 +170,7 @@ def _prepare(model, server, plan_components, layout: Layout) -> _Model:
     expert_bytes = float(per_gpu_weight_bytes(expert_items, layout, kv_heads, model.num_hidden_layers, experts)) \
         if expert_items else 0.0
     tp, dp = layout.tensor_parallel, layout.data_parallel
+    layers_per_gpu = per_gpu_architecture(model.architecture, layout).layers
     dense_params = sum(i.component.params for i in dense_items if i.component.name != "embeddings" or not has_head)
     expert_params = sum(i.component.params for i in expert_items if i.component.name == "experts")
     dense_format = next((i.format.name for i in dense_items if i.component.quantizable), "bf16")
@@ -171,8 +181,7 @@ def _prepare(model, server, plan_components, layout: Layout) -> _Model:
         expert_flops_per_token=(2.0 * expert_params * per_token / experts / (tp * dp)) if experts else 0.0,
         dense_tflops=_tflops(server, dense_format), expert_tflops=_tflops(server, expert_format),
         experts=experts, experts_per_token=per_token, heads=c.get("num_attention_heads", 1),
-        hidden=c.get("hidden_size", 0), layers_per_gpu=per_gpu_architecture(model.architecture, layout).layers,
-        tp=tp, num_layers=model.num_hidden_layers)
+        hidden=c.get("hidden_size", 0), layers_per_gpu=layers_per_gpu, tp=tp, pp=pp)
 
 
 def _step(m: _Model, server, efficiency: Efficiency, kv_bytes: int, decode_tokens: int, decode_context: int,
@@ -202,7 +211,8 @@ def _step(m: _Model, server, efficiency: Efficiency, kv_bytes: int, decode_token
         message = tokens * m.hidden * 2
         per_direction = (server.scaleup_bandwidth_per_gpu_gb_s or 0) * 1e9 / 2
         ring = 2 * (m.tp - 1) / m.tp * message / per_direction if per_direction else 0.0
-        communication_s = 2 * m.num_layers * (ring + efficiency.comm_latency_us * 1e-6)
+        communication_s = 2 * len(m.layers_per_gpu) * (ring + efficiency.comm_latency_us * 1e-6)
+    communication_s += (m.pp - 1) * efficiency.comm_latency_us * 1e-6  # hand-offs between pipeline stages
     overhead_ms = len(m.layers_per_gpu) * efficiency.layer_overhead_us * 1e-3
     return StepCost(memory_s * 1e3, (linear_s + attention_s) * 1e3, communication_s * 1e3, overhead_ms)
 

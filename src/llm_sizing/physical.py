@@ -24,7 +24,8 @@ from .catalog import ModelEntry, ServerEntry
 from .errors import InputError
 from .kv import Paging
 from .layout import Layout, layout_problems, per_gpu_architecture, per_gpu_weight_bytes, stage_layers
-from .parameters import count_parameters
+from .errors import ArchitectureError
+from .parameters import Component, count_parameters
 from .scenario import PhysicalOptions, Scenario
 from .units import BYTES_PER_GIB, exact, gib_to_bytes
 from .vllm_engine import mxfp4_adjustment
@@ -95,18 +96,28 @@ def _kv_heads(model: ModelEntry) -> int:
 
 
 def _weights(model: ModelEntry, options: PhysicalOptions):
-    counts = count_parameters(model.config, model.architecture, f"model '{model.name}'")
-    checkpoint = read_checkpoint_format(model.config, model.hf_quant_config, options.weight_format,
-                                        f"model '{model.name}'")
-    components = weight_bytes(counts, checkpoint)
-    counted = sum(item.bytes for item in components)
-    notes = list(counts.notes)
-    source = f"parameters counted from config.json x {checkpoint.source}"
     target = None
     if options.weights_gib is not None:
         target, source = gib_to_bytes(options.weights_gib), "--weights-gib"
     elif model.checkpoint_total_bytes:
         target, source = Fraction(model.checkpoint_total_bytes), "the checkpoint's safetensors index total_size"
+    label = f"model '{model.name}'"
+    try:
+        counts = count_parameters(model.config, model.architecture, label)
+        checkpoint = read_checkpoint_format(model.config, model.hf_quant_config, options.weight_format, label)
+    except ArchitectureError:
+        if target is None:
+            raise
+        # the size is given but the layout of the parameters is not known: one tensor-parallel block
+        checkpoint = read_checkpoint_format({}, None, None, label)
+        whole = Component("weights", 0, "tp")
+        return checkpoint, (ComponentBytes(whole, checkpoint.base, target),), target, source + \
+            " (split evenly over tensor-parallel ranks: the parameters could not be counted by component)", ()
+    components = weight_bytes(counts, checkpoint)
+    counted = sum(item.bytes for item in components)
+    notes = list(counts.notes)
+    if target is None:
+        source = f"parameters counted from config.json x {checkpoint.source}"
     if target is not None and counted > 0:  # keep the components' proportions, match the given total
         scale = target / counted
         components = tuple(ComponentBytes(i.component, i.format, i.bytes * scale) for i in components)
@@ -193,11 +204,12 @@ def plan_physical(model: ModelEntry, server: ServerEntry, scenario: Scenario, la
         bound_by="max_num_seqs" if by_memory > options.max_num_seqs else "kv_cache", notes=notes)
 
 
-def candidate_layouts(model: ModelEntry, server: ServerEntry) -> list[Layout]:
-    """Every tensor-parallel degree (powers of two up to the node) this model can run with."""
+def candidate_layouts(model: ModelEntry, server: ServerEntry, base: Layout = Layout()) -> list[Layout]:
+    """Every tensor-parallel degree (powers of two up to the node) this model can run with, keeping
+    the pipeline, data-parallel and expert-parallel choices of `base`."""
     out, tp = [], 1
     while tp <= server.gpus_per_node:
-        layout = Layout(tensor_parallel=tp)
+        layout = Layout(tp, base.pipeline_parallel, base.data_parallel, base.expert_parallel)
         if not layout_problems(layout, text_config(model.config).get("num_attention_heads", 1), _kv_heads(model),
                                model.num_hidden_layers, _experts(model), server.gpus_per_node):
             out.append(layout)

@@ -32,6 +32,8 @@ def _is_number(value) -> bool:
 
 
 MEMORY_MODELS = ("seed", "physical")
+MAX_GIB = 10**6  # a bound for GiB inputs: no GPU or checkpoint comes near a PiB
+MAX_MS = 10**7  # a bound for time inputs
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class PhysicalOptions:
         for name in ("kv_cache_memory_gib", "weights_gib", "activation_peak_gib", "cuda_graphs_gib",
                      "non_torch_gib"):
             value = getattr(self, name)
-            if value is not None and (not _is_number(value) or value < 0 or value == float("inf")):
-                raise InputError(f"{_flag(name)} must be a finite number >= 0 (GiB); got {value!r}")
+            if value is not None and (not _is_number(value) or not 0 <= value <= MAX_GIB):
+                raise InputError(f"{_flag(name)} must be a number from 0 to {MAX_GIB:,} (GiB); got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,8 @@ class ServiceOptions:
                 raise InputError(f"{_flag(name)} must be a whole number > 0 (tokens); got {value!r}")
         for name in ("target_tpot_ms", "target_ttft_ms"):
             value = getattr(self, name)
-            if value is not None and (not _is_number(value) or value <= 0):
-                raise InputError(f"{_flag(name)} must be a number > 0 (milliseconds); got {value!r}")
+            if value is not None and (not _is_number(value) or not 0 < value <= MAX_MS):
+                raise InputError(f"{_flag(name)} must be a number in (0, {MAX_MS:,}] (milliseconds); got {value!r}")
         if self.has_targets and (self.input_tokens is None or self.output_tokens is None):
             raise InputError("--target-tpot-ms / --target-ttft-ms need the workload: give --input-tokens and "
                              "--output-tokens (tokens per request)")
@@ -102,11 +104,11 @@ class ServiceOptions:
                 raise InputError(f"{_flag(name)} must be a number in (0, 1] (share of the datasheet peak); got {value!r}")
         for name in ("comm_latency_us", "layer_overhead_us"):
             value = getattr(self, name)
-            if not _is_number(value) or value < 0:
-                raise InputError(f"{_flag(name)} must be a number >= 0 (microseconds); got {value!r}")
+            if not _is_number(value) or not 0 <= value <= MAX_MS:
+                raise InputError(f"{_flag(name)} must be a number from 0 to {MAX_MS:,} (microseconds); got {value!r}")
         price = self.price_per_gpu_hour_usd
-        if price is not None and (not _is_number(price) or price < 0):
-            raise InputError(f"--price-per-gpu-hour must be a number >= 0 (USD); got {price!r}")
+        if price is not None and (not _is_number(price) or not 0 <= price <= 10**6):
+            raise InputError(f"--price-per-gpu-hour must be a number from 0 to 1,000,000 (USD); got {price!r}")
 
     @property
     def has_targets(self) -> bool:
@@ -169,6 +171,11 @@ class Scenario:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise InputError(f"{_flag(name)} must be a catalog name; got {value!r}")
+        service = self.service
+        if service.has_workload and service.input_tokens + service.output_tokens > self.effective_context:
+            raise InputError(f"--input-tokens + --output-tokens ({service.input_tokens + service.output_tokens:,}) "
+                             f"exceed --effective-context ({self.effective_context:,}): the memory plan holds "
+                             f"{self.effective_context:,} tokens per session")
 
     @property
     def kv_bytes_per_element(self) -> int:

@@ -21,10 +21,10 @@ def vllm_command(sizing) -> str:
         parts.append(f"--data-parallel-size {layout.data_parallel}")
     if layout.expert_parallel:
         parts.append("--enable-expert-parallel")
-    per_rank = max(1, plan.sessions_per_replica // layout.data_parallel)
+    # the plan's --max-num-seqs, so the engine profiles the sampler reserve the plan assumed
     parts += [f"--max-model-len {sizing.context_tokens_used}", f"--kv-cache-dtype {VLLM_KV_DTYPE[s.kv_precision]}",
               f"--block-size {s.block_size}", f"--max-num-batched-tokens {s.max_num_batched_tokens}",
-              f"--max-num-seqs {per_rank}"]
+              f"--max-num-seqs {s.physical.max_num_seqs}"]
     if s.physical.kv_cache_memory_gib is not None:
         parts.append(f"--kv-cache-memory {int(s.physical.kv_cache_memory_gib * 2**30)}")
     else:

@@ -82,7 +82,8 @@ def read_checkpoint_format(config: Mapping[str, Any], hf_quant_config: Optional[
             raise ArchitectureError(f"--weight-format must be one of {', '.join(FORMATS)}; got {override!r}")
         return CheckpointFormat(base, FORMATS[override], False, "--weight-format")
     if hf_quant_config:
-        algo = str((hf_quant_config.get("quantization") or {}).get("quant_algo", "")).upper()
+        section = hf_quant_config.get("quantization") if isinstance(hf_quant_config, dict) else None
+        algo = str((section if isinstance(section, dict) else {}).get("quant_algo", "")).upper()
         formats = {"FP8": "fp8", "NVFP4": "nvfp4", "W4A16_AWQ": "int4-awq"}
         if algo not in formats:
             raise ArchitectureError(f"{label}: hf_quant_config quant_algo {algo!r} is not supported; known: "
@@ -91,11 +92,17 @@ def read_checkpoint_format(config: Mapping[str, Any], hf_quant_config: Optional[
     quant = config.get("quantization_config") or c.get("quantization_config")
     if not quant:
         return CheckpointFormat(base, base, False, f"config.json dtype {dtype}")
+    if not isinstance(quant, dict):
+        raise ArchitectureError(f"{label}: quantization_config must be a JSON object; got {type(quant).__name__}")
     method = str(quant.get("quant_method", "")).lower()
     if method == "mxfp4":
         return CheckpointFormat(base, FORMATS["mxfp4"], True, "quantization_config mxfp4 (experts)")
     if method == "fp8":
         block = quant.get("weight_block_size")
+        if block is not None and not (isinstance(block, list) and len(block) == 2
+                                      and all(isinstance(b, int) and b > 0 for b in block)):
+            raise ArchitectureError(f"{label}: quantization_config weight_block_size must be two positive "
+                                    f"integers, e.g. [128, 128]; got {block!r}")
         name = "fp8-block" if block == [128, 128] else "fp8"
         if block and block != [128, 128]:
             b = block[0] * block[1]
@@ -111,8 +118,11 @@ def read_checkpoint_format(config: Mapping[str, Any], hf_quant_config: Optional[
         if algo in ("FP8", "NVFP4"):
             return CheckpointFormat(base, FORMATS[algo.lower()], False, f"quantization_config modelopt {algo}")
     if method == "compressed-tensors":
-        for group in (quant.get("config_groups") or {}).values():
-            weights = group.get("weights") or {}
+        groups = quant.get("config_groups")
+        for group in (groups.values() if isinstance(groups, dict) else ()):
+            weights = (group.get("weights") if isinstance(group, dict) else None) or {}
+            if not isinstance(weights, dict):
+                continue
             bits, kind, size = weights.get("num_bits"), weights.get("type"), weights.get("group_size")
             if bits == 8 and kind == "float":
                 return CheckpointFormat(base, FORMATS["fp8"], False, "compressed-tensors fp8")

@@ -25,7 +25,10 @@ def is_model_reference(text: str) -> bool:
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise CatalogError(f"{path}: must hold a JSON object; got a {type(data).__name__}")
+        return data
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
@@ -153,6 +156,10 @@ def write_entry(entry: ModelEntry, directory: Path, overwrite: bool = False) -> 
     target = Path(directory) / "models" / f"{entry.name.replace('/', '--')}.json"
     if target.exists() and not overwrite:
         raise CatalogError(f"{target}: already exists; pass --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(entry_file_document(entry), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(entry_file_document(entry), indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{directory}: cannot write the catalog entry there: {exc.strerror or exc}") from None
     return target

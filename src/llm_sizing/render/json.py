@@ -57,6 +57,22 @@ def kv_accounting_dict(sizing: Sizing) -> dict[str, Any]:
     return out
 
 
+def memory_dict(sizing: Sizing) -> dict[str, Any]:
+    """The node's KV budget as the memory model in use computed it."""
+    scenario, budget = sizing.scenario, sizing.budget
+    out: dict[str, Any] = {"rule": scenario.memory_model, "hbm_total_bytes": int(budget.hbm_total_bytes),
+                           "hbm_total_gib": sizing.results.hbm_total_gib}
+    if sizing.physical is None:
+        out.update(kv_budget_ratio=scenario.kv_budget_ratio, hbm_share_gib=bytes_to_gib(budget.hbm_share_bytes),
+                   runtime_overhead_gib=_number(scenario.runtime_overhead_gib),
+                   kv_budget_bytes=int(budget.kv_budget_bytes))
+    else:  # the KV pools of every GPU the node's replicas use (per GPU: physical.per_gpu)
+        plan = sizing.physical
+        out["kv_budget_bytes"] = int(plan.kv_pool_bytes_per_gpu * plan.layout.gpus_per_replica * plan.replicas_per_node)
+    out["kv_budget_gib"] = sizing.results.kv_budget_gib
+    return out
+
+
 def sizing_dict(sizing: Sizing) -> dict[str, Any]:
     scenario, budget, capacity = sizing.scenario, sizing.budget, sizing.capacity
     return {
@@ -86,15 +102,7 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
         },
         "kv_accounting": kv_accounting_dict(sizing),
         "kv_breakdown": [kv_group_dict(group) for group in sizing.kv.groups],
-        "memory": {
-            "hbm_total_bytes": int(budget.hbm_total_bytes),
-            "hbm_total_gib": sizing.results.hbm_total_gib,
-            "kv_budget_ratio": scenario.kv_budget_ratio,
-            "hbm_share_gib": bytes_to_gib(budget.hbm_share_bytes),
-            "runtime_overhead_gib": _number(scenario.runtime_overhead_gib),
-            "kv_budget_bytes": int(budget.kv_budget_bytes),
-            "kv_budget_gib": sizing.results.kv_budget_gib,
-        },
+        "memory": memory_dict(sizing),
         "capacity": {
             "demand_with_headroom_sessions": float(capacity.demand_with_headroom_sessions),
             "ha_extra_nodes": capacity.ha_extra_nodes,
@@ -107,8 +115,19 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
     }
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no Infinity or NaN: such numbers become null (the text says why)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
 def dumps(document: Any) -> str:
-    return _json.dumps(document, indent=2, ensure_ascii=False)
+    return _json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def _gib(value) -> float:
@@ -153,7 +172,8 @@ def physical_dict(sizing: Sizing) -> dict[str, Any]:
                            for item in plan.weight_components],
             "notes": list(plan.notes),
         },
-        "commands": {"vllm": vllm_command(sizing), "sglang": sglang_command(sizing)},
+        "commands": ({"vllm": vllm_command(sizing), "sglang": sglang_command(sizing)} if plan.sessions_per_node > 0
+                     else None),
     }
     if sizing.layout_alternatives:
         out["alternatives"] = [

@@ -80,8 +80,11 @@ def _physical_steps(console, sizing) -> None:
         nodes = "-" if alt_capacity.nodes_final is None else alt_capacity.nodes_final
         console.print(f"   {mark} {alt.layout.describe():<10} KV pool {_g(gib(alt.kv_pool_bytes_per_gpu), 1):>9} GiB/GPU, "
                       f"{_int(alt.sessions_per_node):>7} sessions/node, {nodes} nodes")
-    console.print("   vLLM:   " + vllm_command(sizing), markup=False, soft_wrap=True)
-    console.print("   SGLang: " + sglang_command(sizing), markup=False, soft_wrap=True)
+    if plan.sessions_per_node > 0:
+        console.print("   vLLM:   " + vllm_command(sizing), markup=False, soft_wrap=True)
+        console.print("   SGLang: " + sglang_command(sizing), markup=False, soft_wrap=True)
+    else:
+        console.print("   no engine command: this plan cannot start (see the warnings)")
 
 
 def _perf_lines(console, perf) -> None:
