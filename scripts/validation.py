@@ -11,7 +11,6 @@ Two kinds of rows:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys

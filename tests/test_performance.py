@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, run_entry
 from llm_sizing import Scenario, load_catalog, size
 from llm_sizing.calculate import performance_of
-from llm_sizing.performance import Efficiency, touched_fraction
+from llm_sizing.performance import touched_fraction
 from llm_sizing.scenario import PhysicalOptions, ServiceOptions
 
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -22,7 +22,6 @@ Every formula and the defaults: docs/performance.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Optional
 
 from .architecture import text_config

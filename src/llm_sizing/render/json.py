@@ -74,7 +74,7 @@ def memory_dict(sizing: Sizing) -> dict[str, Any]:
 
 
 def sizing_dict(sizing: Sizing) -> dict[str, Any]:
-    scenario, budget, capacity = sizing.scenario, sizing.budget, sizing.capacity
+    scenario, capacity = sizing.scenario, sizing.capacity
     return {
         "tool": {"name": "llm-sizing", "version": __version__},
         "inputs": {
