@@ -287,7 +287,6 @@ class PerformanceResult:
 def performance_of(catalog: Catalog, model_name: str, server_name: str, kv_precision: str, batch: int,
                    physical, service, max_num_batched_tokens: int) -> PerformanceResult:
     """Evaluate one replica of the given layout at a fixed batch (no node counts)."""
-
     from .layout import Layout
     from .performance import Efficiency, evaluate
     from .physical import plan_physical
