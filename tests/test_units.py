@@ -29,3 +29,11 @@ def test_display_round_is_two_decimals():
     assert display_round(2.199411392211914) == 2.2
     assert display_round(None) is None
     assert BYTES_PER_GIB == 1024**3
+
+
+def test_largest_holding_bisects_a_monotone_predicate():
+    from llm_sizing.units import largest_holding
+
+    assert largest_holding(1, 100, lambda n: n * n <= 50) == 7   # 7 x 7 = 49 <= 50 < 64
+    assert largest_holding(1, 100, lambda n: True) == 100
+    assert largest_holding(1, 100, lambda n: False) is None

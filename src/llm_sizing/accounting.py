@@ -23,7 +23,7 @@ from typing import Optional
 
 from .architecture import Architecture
 from .kv import Paging, RecurrentState, SharedKv
-from .units import ceil_div
+from .units import ceil_div, largest_holding
 
 VLLM_MAMBA_BLOCK_ALIGNMENT = 16  # attention block for hybrid models is a multiple of 16 tokens
 
@@ -174,13 +174,4 @@ def largest_context(arch: Architecture, kv_bytes: int, available_bytes: int, max
     def fits(context: int) -> bool:
         return kv_account(arch, context, kv_bytes, mode, paging).bytes_per_session <= available_bytes
 
-    if not fits(1):
-        return 0
-    low, high = 1, max_context
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    return largest_holding(1, max_context, fits) or 0

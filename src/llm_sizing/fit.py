@@ -24,7 +24,7 @@ from .capacity import HA_EXTRA_NODES
 from .catalog import Catalog
 from .errors import InputError
 from .scenario import Scenario
-from .units import ceil_div, exact
+from .units import ceil_div, exact, largest_holding
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,9 @@ def fit_concurrency(scenario: Scenario, catalog: Catalog, nodes: int) -> Fit:
         return final is not None and final <= nodes
 
     # an upper bound: memory alone, without headroom; nodes_final never falls as concurrency grows
-    low, high = 1, usable * per_node
-    if not fits(low):
+    low = largest_holding(1, usable * per_node, fits)
+    if low is None:
         return Fit("concurrency", nodes, None, None, f"even one session needs more than {nodes} node(s)")
-    while low < high:  # invariant: fits(low)
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
     answer = size(dataclasses.replace(scenario, concurrency=low), catalog)
     return Fit("concurrency", nodes, low, answer,
                f"most sessions with nodes_final <= {nodes} (memory gives at most {per_node:,} per node, "
@@ -84,16 +78,10 @@ def fit_context(scenario: Scenario, catalog: Catalog, nodes: int) -> Fit:
         return size(dataclasses.replace(scenario, effective_context=context), catalog).results.sessions_per_node \
             >= needed
 
-    low, high = 1, model.max_position_embeddings
-    if not fits(low):
+    low = largest_holding(1, model.max_position_embeddings, fits)
+    if low is None:
         return Fit("context", nodes, None, None,
                    f"even a 1-token context fits fewer than the {needed} sessions per node needed")
-    while low < high:  # invariant: fits(low)
-        middle = (low + high + 1) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle - 1
     answer = size(dataclasses.replace(scenario, effective_context=low), catalog)
     limit = " (the model's max_position_embeddings)" if low == model.max_position_embeddings else ""
     return Fit("context", nodes, low, answer, f"{needed} sessions per node needed; largest context{limit}")

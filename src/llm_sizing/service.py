@@ -16,7 +16,7 @@ from typing import Optional
 
 from .capacity import Capacity, nodes_for
 from .performance import Efficiency, Performance, evaluate
-from .units import ceil_div
+from .units import ceil_div, largest_holding
 
 
 @dataclass(frozen=True)
@@ -47,17 +47,9 @@ def slo_plan(model, server, components, layout, kv_bytes, targets: Targets, max_
         return evaluate(model, server, components, layout, kv_bytes, batch, targets.input_tokens,
                         targets.output_tokens, max_num_batched_tokens, targets.efficiency)
 
-    best, best_perf = 0, None
-    if max_batch >= 1 and meets(first := run(1), targets):
-        low, high, best_perf = 1, max_batch, first
-        while low < high:  # invariant: run(low) meets the targets
-            middle = (low + high + 1) // 2
-            perf = run(middle)
-            if meets(perf, targets):
-                low, best_perf = middle, perf
-            else:
-                high = middle - 1
-        best = low
+    best = largest_holding(1, max_batch, lambda batch: meets(run(batch), targets)) if max_batch >= 1 else None
+    best = best or 0
+    best_perf = run(best) if best else None
     per_node = best * replicas_per_node
     return SloPlan(best, per_node, nodes_for(concurrency, per_node, headroom, ha), best_perf)
 

@@ -9,7 +9,7 @@ on a float rounding error (e.g. 100 x 1.1 / 110 is exactly 1, not 1.000000000000
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
+from typing import Optional, Union
 
 BYTES_PER_GB = 10**9
 BYTES_PER_GIB = 2**30
@@ -54,6 +54,20 @@ def ceil_div(numerator: Number, denominator: Number) -> int:
 def floor_div(numerator: Number, denominator: Number) -> int:
     """floor(a / b) on exact rationals; b > 0."""
     return Fraction(numerator) // Fraction(denominator)
+
+
+def largest_holding(low: int, high: int, holds) -> Optional[int]:
+    """The largest n in [low, high] with holds(n), for a `holds` that is true up to some n and false
+    after it (bisection); None when holds(low) is false."""
+    if not holds(low):
+        return None
+    while low < high:  # invariant: holds(low)
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def display_round(value: float | None, digits: int = 2) -> float | None:
