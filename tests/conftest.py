@@ -31,3 +31,8 @@ def run_entry(argv, *, script="sizing.py", env=None, cwd=ROOT):
         command = [script]
     return subprocess.run(command + list(argv), capture_output=True, text=True, cwd=cwd, env=environment,
                           timeout=60)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from the tool's current output (review the diff)")
