@@ -137,7 +137,7 @@ def estimate_reserve(model: ModelEntry, layout: Layout, options: PhysicalOptions
         rows = min(options.max_num_seqs, max_num_batched_tokens)
         sampler = SAMPLER_FP32_BUFFERS * rows * c.get("vocab_size", 0) * 4
         hidden = c.get("hidden_size", 0)
-        experts_per_token = c.get("num_experts_per_tok") or c.get("experts_per_token") or 0
+        experts_per_token = c.get("num_experts_per_tok") or c.get("experts_per_token") or c.get("top_k_experts") or 0
         if _experts(model) and experts_per_token:
             inner = experts_per_token * (c.get("moe_intermediate_size") or c.get("intermediate_size") or 0)
         else:
