@@ -14,9 +14,7 @@ physical model) go in the case's `physical` flags only.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -112,12 +110,10 @@ def runs() -> list[tuple[str, tuple[str, ...]]]:
 
 def invoke(argv) -> tuple[int, str, str]:
     """The CLI in process, as `llm-sizing ARGV`: (exit status, stdout, stderr)."""
-    from llm_sizing.cli import run
+    from conftest import cli
 
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = run(list(argv), prog_name="llm-sizing")
-    return status, out.getvalue(), err.getvalue()
+    done = cli(argv)
+    return done.returncode, done.stdout, done.stderr
 
 
 def _package_dir() -> str:

@@ -1,4 +1,5 @@
-"""Each of the card's four warnings: its trigger and its non-trigger (SPEC.md fixes them)."""
+"""Each warning: its trigger and its non-trigger (the card's four as docs/seed/spec.md fixes them),
+the definitions every code comes from, and their order."""
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_wide_precision_silent_for_fp8():
 
 
 def test_prefill_io_fires_above_128000_tokens():
-    # "Context > 128k" = above 128,000 tokens (SPEC.md)
+    # "Context > 128k" = above 128,000 tokens (docs/seed/spec.md)
     finding = codes(effective_context=128_001, storage="profile_network_ssd")["PREFILL_IO_PRESSURE"]
     assert finding.severity == "warning"
     assert "NVMe" in finding.remedy
@@ -76,3 +77,21 @@ def test_budget_sufficient_is_silent():
     sizing = size(Scenario(**{**BASE, "effective_context": 131072, "runtime_overhead_gib": 1499}))
     assert "HBM_BUDGET_INSUFFICIENT" not in {f.code for f in sizing.findings}
     assert sizing.results.sessions_per_node == 1
+
+
+def test_every_finding_code_is_defined_once_and_documented():
+    from llm_sizing.findings import KINDS
+
+    codes = [kind.code for kind in KINDS]
+    assert len(codes) == len(set(codes))
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "warnings.md").read_text()
+    for code in codes:
+        assert f"`{code}`" in page, code
+
+
+def test_findings_are_listed_in_the_order_of_their_definitions():
+    # a seed sizing past 128k that also clamps and uses fp16: clamp, precision, prefill, in KINDS order
+    sizing = size(Scenario(**{**BASE, "effective_context": 200_000, "kv_precision": "fp16"}))
+    assert [f.code for f in sizing.findings] == ["CONTEXT_CLAMPED", "KV_PRECISION_WIDE", "PREFILL_IO_PRESSURE"]

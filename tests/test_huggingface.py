@@ -6,15 +6,14 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, QUICK_START, run_entry
-
-HF = FIXTURES / "hf-configs"
+from conftest import HF, QUICK_START, cli, one_line_error, run_entry
 BASE = ["--server", "dgx300", "--storage", "profile_default", "--concurrency", "100",
         "--effective-context", "1000", "--json-only"]
 
 
-def sized(argv, **kwargs):
-    done = run_entry(argv, **kwargs)
+def sized(argv, env=None):
+    """A JSON sizing; in process, or as a real process when the environment must differ (the HF cache)."""
+    done = run_entry(argv, env=env) if env else cli(argv)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -62,14 +61,13 @@ def test_hf_reference_without_network_or_cache_is_one_clear_line(tmp_path):
 
 
 def test_hf_reference_must_be_org_slash_name():
-    done = run_entry(["--model", "hf:just-a-name"] + BASE)
-    assert done.returncode == 2 and "write hf:ORG/NAME" in done.stderr
+    one_line_error(["--model", "hf:just-a-name"] + BASE, "write hf:ORG/NAME")
 
 
 def test_catalog_import_then_size_by_name(tmp_path):
     catalog = tmp_path / "cat"
-    done = run_entry(["catalog", "import", str(HF / "nvidia--Nemotron-H-56B-Base-8K" / "config.json"),
-                      "--name", "nemotron-test", "--into", str(catalog)])
+    done = cli(["catalog", "import", HF / "nvidia--Nemotron-H-56B-Base-8K" / "config.json",
+                "--name", "nemotron-test", "--into", catalog])
     assert done.returncode == 0, done.stderr
     written = catalog / "models" / "nemotron-test.json"
     assert "wrote" in done.stdout and written.exists()
@@ -78,7 +76,7 @@ def test_catalog_import_then_size_by_name(tmp_path):
     document = sized(["--model", "nemotron-test", "--catalog", str(catalog)] + BASE)
     # 10 attention layers x 2,048 B x 1,000 tokens + 54 Mamba2 states x 8,511,488 B
     assert document["results"]["kv_per_session_bytes"] == 20_480_000 + 459_620_352
-    assert run_entry(["catalog", "validate", str(catalog)]).returncode == 0
+    assert cli(["catalog", "validate", catalog]).returncode == 0
 
 
 def test_catalog_import_from_the_hf_cache(tmp_path):
@@ -93,28 +91,24 @@ def test_import_refuses_what_it_cannot_size_and_writes_nothing(tmp_path):
     config = json.loads((HF / "nvidia--Nemotron-H-56B-Base-8K" / "config.json").read_text())
     del config["mamba_head_dim"], config["n_groups"]
     (tmp_path / "config.json").write_text(json.dumps(config))
-    done = run_entry(["catalog", "import", str(tmp_path / "config.json"), "--into", str(tmp_path / "cat")])
-    assert done.returncode == 2
-    assert "lacks mamba_head_dim, n_groups" in done.stderr
+    one_line_error(["catalog", "import", tmp_path / "config.json", "--into", tmp_path / "cat"],
+                   "lacks mamba_head_dim, n_groups")
     assert not (tmp_path / "cat").exists()
 
 
 def test_import_needs_a_place_to_write():
-    done = run_entry(["catalog", "import", str(HF / "openai--gpt-oss-20b" / "config.json")])
-    assert done.returncode == 2 and "--into DIR" in done.stderr
+    one_line_error(["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json"], "--into DIR")
 
 
 def test_import_does_not_overwrite_without_force(tmp_path):
-    argv = ["catalog", "import", str(HF / "openai--gpt-oss-20b" / "config.json"), "--into", str(tmp_path)]
-    assert run_entry(argv).returncode == 0
-    again = run_entry(argv)
-    assert again.returncode == 2 and "--force" in again.stderr
-    assert run_entry(argv + ["--force"]).returncode == 0
+    argv = ["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json", "--into", tmp_path]
+    assert cli(argv).returncode == 0
+    one_line_error(argv, "--force")
+    assert cli(argv + ["--force"]).returncode == 0
 
 
 def test_missing_config_file_is_one_line(tmp_path):
-    done = run_entry(["--model", str(tmp_path / "nope.json")] + BASE)
-    assert done.returncode == 2 and "no such file" in done.stderr
+    one_line_error(["--model", tmp_path / "nope.json"] + BASE, "no such file")
 
 
 @pytest.mark.parametrize("mode", ["ideal", "paged"])
@@ -123,7 +117,7 @@ def test_seed_numbers_unchanged_in_ideal_mode_and_paged_differs(mode):
     if mode == "ideal":
         assert document["results"]["sessions_per_node"] == 613
     else:
-        # paged by hand (test_accounting_paged): 2,569,568,256 B per session;
+        # paged by hand (test_stage_kv.py): 2,569,568,256 B per session;
         # floor(1,483,950,981,120 / 2,569,568,256) = 577
         assert document["results"]["kv_per_session_bytes"] == 2_569_568_256
         assert document["results"]["sessions_per_node"] == 577
@@ -143,3 +137,14 @@ def test_model_directory_with_quant_config_and_safetensors_index(tmp_path):
     assert weights["source"] == "the checkpoint's safetensors index total_size"
     # the components are scaled to the index's 9,000,000,000 bytes
     assert abs(weights["total_gib"] - 9_000_000_000 / 2**30) < 1e-9
+
+
+def test_config_that_is_not_an_object(tmp_path):
+    (tmp_path / "config.json").write_text("[1, 2]")
+    one_line_error(["--model", tmp_path] + BASE, "must hold a JSON object")
+
+
+def test_import_into_a_file_is_one_line(tmp_path):
+    (tmp_path / "file.json").write_text("{}")
+    one_line_error(["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json", "--into",
+                    tmp_path / "file.json"], "cannot write the catalog entry there")

@@ -1,5 +1,5 @@
-"""The card's numbers (seed quick-reference, SPEC.md "The numbers, derived"), end to end through
-the Python API. Every expected value below is the card's or SPEC.md's, derived by hand there."""
+"""The card's numbers (seed quick-reference, docs/seed/spec.md "The numbers, derived"), end to end through
+the Python API. Every expected value below is the card's or docs/seed/spec.md's, derived by hand there."""
 
 import pytest
 
@@ -9,7 +9,7 @@ GIB = 2**30
 
 # (model, server, concurrency, context, precision, ha) -> card's results
 CARD_SCENARIOS = [
-    # quick start (no --ha: default none): SPEC.md gives 2.25 / 2.2 / 613 / 2 / 2 / 2
+    # quick start (no --ha: default none): docs/seed/spec.md gives 2.25 / 2.2 / 613 / 2 / 2 / 2
     (("opt-oss-120b", "dgx300", 1000, 131072, "fp8", "none"),
      {"kv_per_session_gib": 2.25, "kv_total_tib": 2.2, "sessions_per_node": 613,
       "nodes_minimum": 2, "nodes_with_headroom": 2, "nodes_final": 2}),
@@ -17,10 +17,10 @@ CARD_SCENARIOS = [
     (("opt-oss-120b", "dgx300", 1000, 131072, "fp8", "n+1"),
      {"kv_per_session_gib": 2.25, "kv_total_tib": 2.2, "sessions_per_node": 613,
       "nodes_minimum": 2, "nodes_with_headroom": 2, "nodes_final": 3}),
-    # development / tests: "1 nó"; SPEC.md: 0.37646 GiB, 1634 sessions, 1 / 1 / 1
+    # development / tests: "1 nó"; spec: 0.37646 GiB, 1634 sessions, 1 / 1 / 1
     (("opt-oss-20b", "dgx200", 100, 32768, "fp8", "none"),
      {"sessions_per_node": 1634, "nodes_minimum": 1, "nodes_with_headroom": 1, "nodes_final": 1}),
-    # high precision: "2 nós"; SPEC.md: 1.50293 GiB, 409 sessions, 2 / 2 / 2
+    # high precision: "2 nós"; spec: 1.50293 GiB, 409 sessions, 2 / 2 / 2
     (("opt-oss-20b", "dgx200", 500, 65536, "fp16", "none"),
      {"sessions_per_node": 409, "nodes_minimum": 2, "nodes_with_headroom": 2, "nodes_final": 2}),
 ]

@@ -6,14 +6,14 @@
     sizing.results.nodes_final  # 2
 """
 
-from .calculate import Results, Sizing, size
 from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile, load_catalog
 from .errors import CatalogError, InputError, SizingError, UnknownNameError
 from .findings import Finding
-from .scenario import Scenario
+from .pipeline import Results, Sizing, size
+from .scenario import FitQuestion, PerfQuestion, PhysicalOptions, Scenario, ServiceOptions
 
 __version__ = "0.1.0"
 
-__all__ = ["Catalog", "CatalogError", "Finding", "InputError", "ModelEntry", "Results", "Scenario",
-           "ServerEntry", "Sizing", "SizingError", "StorageProfile", "UnknownNameError", "load_catalog",
-           "size", "__version__"]
+__all__ = ["Catalog", "CatalogError", "Finding", "FitQuestion", "InputError", "ModelEntry", "PerfQuestion",
+           "PhysicalOptions", "Results", "Scenario", "ServerEntry", "ServiceOptions", "Sizing", "SizingError",
+           "StorageProfile", "UnknownNameError", "load_catalog", "size", "__version__"]

@@ -1,19 +1,19 @@
 """Warnings are data: a stable code, a severity, a message, a remedy, and the numbers behind them.
-The triggers are the card's four warnings as SPEC.md fixes them (docs/warnings.md)."""
+
+`KINDS` defines every code once (what fires it, its severity, its remedy, which card warning it
+renders); docs/warnings.md is generated from it and a sizing lists its findings in its order.
+The trigger functions below are called by the stage that owns each finding; the card's four
+warnings follow SPEC (docs/seed/spec.md).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Optional
 
 from .units import KV_PRECISION_BYTES
 
-CONTEXT_CLAMPED = "CONTEXT_CLAMPED"
-KV_PRECISION_WIDE = "KV_PRECISION_WIDE"
-PREFILL_IO_PRESSURE = "PREFILL_IO_PRESSURE"
-HBM_BUDGET_INSUFFICIENT = "HBM_BUDGET_INSUFFICIENT"
-
-#: "Context > 128k" on the card: above 128,000 tokens (SPEC.md)
+#: "Context > 128k" on the card: above 128,000 tokens (docs/seed/spec.md)
 PREFILL_IO_CONTEXT_THRESHOLD_TOKENS = 128_000
 FAST_STORAGE_TYPES = ("local_nvme",)
 
@@ -27,11 +27,74 @@ class Finding:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FindingKind:
+    code: str
+    severity: str  # "info" | "warning" | "error", or two joined by " or " when the trigger decides
+    stage: str  # the stage that raises it
+    fires_when: str
+    remedy: str
+    card: Optional[str] = None  # the seed card's warning it renders
+
+
+KINDS: tuple[FindingKind, ...] = (
+    FindingKind("CONTEXT_CLAMPED", "warning", "resolve",
+                "the requested `--effective-context` exceeds the model's `max_position_embeddings`; every figure "
+                "then uses the clamped value and the JSON echoes both (`effective_context`, "
+                "`effective_context_requested`)", "none needed: clamped automatically",
+                card="context exceeds max_position_embeddings"),
+    FindingKind("KV_PRECISION_WIDE", "warning", "kv",
+                "`--kv-precision` is wider than fp8 (fp16, bf16: 2x the memory; fp32: 4x)", "consider fp8",
+                card="fp16 doubles memory"),
+    FindingKind("PREFILL_IO_PRESSURE", "info or warning", "storage",
+                "the effective context (after clamping) is above 128,000 tokens (\"128k\": with 131,072 meaning "
+                "128k the warning could never fire for the card's models); `info`, saying the pressure is "
+                "covered, when the storage profile's `type` is `local_nvme`, `warning` otherwise",
+                "use fast storage (local NVMe)", card="prefill pressures I/O"),
+    FindingKind("HBM_BUDGET_INSUFFICIENT", "error", "memory (seed)",
+                "the seed's node budget holds no session: budget <= 0, or smaller than one session's KV; node "
+                "counts are null and the exit status is 1",
+                "raise the budget ratio, lower the overhead, shorten the context, use fp8, or a bigger server",
+                card="insufficient HBM budget"),
+    FindingKind("CONFIG_DEFAULT_USED", "info", "kv",
+                "a layer spec rests on a config class's documented default rather than a field of config.json "
+                "(head_dim = hidden_size / heads, Llama 4's NoPE interval, Qwen3-Next's layer pattern, the "
+                "model dtype of a recurrent state)",
+                "none if the default is right for the checkpoint; otherwise add the field in a user catalog"),
+    FindingKind("PHYSICAL_NO_KV_ROOM", "error", "memory (physical)",
+                "per GPU, the weights and the engine's reserve leave less KV cache than one session needs; node "
+                "counts are null and the exit status is 1",
+                "more tensor or pipeline parallelism, a smaller weight format, a higher "
+                "--gpu-memory-utilization, a shorter context, or a GPU with more memory"),
+    FindingKind("MAX_NUM_SEQS_BINDS", "info", "memory (physical)",
+                "the KV cache would hold more sessions per engine than `--max-num-seqs` lets it run",
+                "raise --max-num-seqs if the latency target allows"),
+    FindingKind("WEIGHTS_NOT_FULLY_COUNTED", "info", "memory (physical)",
+                "the parameter count leaves part of the checkpoint out (a vision encoder, multi-token-prediction "
+                "layers), or the parameters could not be split by component",
+                "give the checkpoint's size with --weights-gib"),
+    FindingKind("SLO_UNREACHABLE", "error", "latency",
+                "even one session per replica misses `--target-tpot-ms` / `--target-ttft-ms` on the layout; "
+                "node counts are null and the exit status is 1",
+                "relax the targets, use more tensor parallelism, a faster GPU, or a shorter prompt"),
+    FindingKind("SEED_OVERHEAD_BELOW_WEIGHTS", "warning", "memory (seed)",
+                "the model's weights alone are larger than `--runtime-overhead-gib`: the seed's rule counts "
+                "their memory as KV cache", "raise --runtime-overhead-gib above the weights, or use "
+                                            "--memory-model physical"),
+)
+ORDER = {kind.code: index for index, kind in enumerate(KINDS)}
+
+
+def ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings of every stage in the order of `KINDS` (stable within one code)."""
+    return tuple(sorted(findings, key=lambda finding: ORDER[finding.code]))
+
+
 def context_clamped(requested_tokens: int, max_position_embeddings: int, model_name: str) -> list[Finding]:
     if requested_tokens <= max_position_embeddings:
         return []
     return [Finding(
-        CONTEXT_CLAMPED, "warning",
+        "CONTEXT_CLAMPED", "warning",
         f"effective context {requested_tokens:,} tokens exceeds max_position_embeddings {max_position_embeddings:,} "
         f"of {model_name}; sized at {max_position_embeddings:,} tokens",
         "none needed: the context was clamped automatically; ask for at most "
@@ -46,7 +109,7 @@ def kv_precision_wide(kv_precision: str) -> list[Finding]:
         return []
     factor = width // baseline
     return [Finding(
-        KV_PRECISION_WIDE, "warning",
+        "KV_PRECISION_WIDE", "warning",
         f"{kv_precision} KV cache uses {width} bytes per element: {factor}x the memory of fp8",
         "consider --kv-precision fp8",
         {"kv_precision": kv_precision, "bytes_per_element": width, "factor_vs_fp8": factor})]
@@ -59,16 +122,15 @@ def prefill_io_pressure(context_tokens: int, storage_type: str, storage_name: st
             "storage": storage_name, "storage_type": storage_type}
     message = f"context {context_tokens:,} tokens > 128k: prefill and KV offload put pressure on storage I/O"
     if storage_type in FAST_STORAGE_TYPES:
-        return [Finding(PREFILL_IO_PRESSURE, "info",
+        return [Finding("PREFILL_IO_PRESSURE", "info",
                         message + f"; '{storage_name}' is local NVMe, so the pressure is covered",
                         "none needed: fast local NVMe is already in use", data)]
-    return [Finding(PREFILL_IO_PRESSURE, "warning", message + f"; '{storage_name}' is {storage_type}",
+    return [Finding("PREFILL_IO_PRESSURE", "warning", message + f"; '{storage_name}' is {storage_type}",
                     "use fast storage (local NVMe), e.g. --storage profile_default", data)]
 
 
-def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, sessions_per_node: int,
-                            memory_model: str = "seed") -> list[Finding]:
-    if sessions_per_node > 0 or memory_model != "seed":  # the physical model says why itself
+def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, sessions_per_node: int) -> list[Finding]:
+    if sessions_per_node > 0:
         return []
     if kv_budget_gib <= 0:
         why = f"the KV budget is {kv_budget_gib:,.3f} GiB: the runtime overhead takes all of the HBM share"
@@ -76,28 +138,18 @@ def hbm_budget_insufficient(kv_budget_gib: float, kv_per_session_gib: float, ses
         why = (f"the KV budget of {kv_budget_gib:,.3f} GiB per node is smaller than one session's "
                f"KV cache ({kv_per_session_gib:,.3f} GiB)")
     return [Finding(
-        HBM_BUDGET_INSUFFICIENT, "error", f"insufficient HBM budget: {why}; no node count exists",
+        "HBM_BUDGET_INSUFFICIENT", "error", f"insufficient HBM budget: {why}; no node count exists",
         "raise --kv-budget-ratio, lower --runtime-overhead-gib, shorten --effective-context, "
         "use --kv-precision fp8, or choose a server with more HBM",
         {"kv_budget_gib": kv_budget_gib, "kv_per_session_gib": kv_per_session_gib})]
 
 
-CONFIG_DEFAULT_USED = "CONFIG_DEFAULT_USED"
-
-
 def config_assumptions(assumptions, model_name: str) -> list[Finding]:
     """Values taken from the config class's documented defaults, not from the file itself."""
-    return [Finding(CONFIG_DEFAULT_USED, "info", f"{model_name}: {text}",
+    return [Finding("CONFIG_DEFAULT_USED", "info", f"{model_name}: {text}",
                     "none needed if the default is right for this checkpoint; otherwise add the field to the "
                     "model's config in a user catalog", {"assumption": text})
             for text in assumptions]
-
-
-MAX_NUM_SEQS_BINDS = "MAX_NUM_SEQS_BINDS"
-WEIGHTS_NOT_FULLY_COUNTED = "WEIGHTS_NOT_FULLY_COUNTED"
-
-
-PHYSICAL_NO_KV_ROOM = "PHYSICAL_NO_KV_ROOM"
 
 
 def physical_findings(plan) -> list[Finding]:
@@ -116,40 +168,30 @@ def physical_findings(plan) -> list[Finding]:
         else:
             why = f"the given KV cache of {pool:,.2f} GiB per GPU"
         found.append(Finding(
-            PHYSICAL_NO_KV_ROOM, "error", f"no session of this context fits: {why}, less than one session needs",
+            "PHYSICAL_NO_KV_ROOM", "error", f"no session of this context fits: {why}, less than one session needs",
             "use more tensor or pipeline parallelism (--tensor-parallel auto), a smaller weight format "
             "(--weight-format), a higher --gpu-memory-utilization, a shorter context, or a GPU with more memory",
             {"kv_pool_gib_per_gpu": pool, "weights_gib_per_gpu": weights}))
     if plan.bound_by == "max_num_seqs":
         found.append(Finding(
-            MAX_NUM_SEQS_BINDS, "info",
+            "MAX_NUM_SEQS_BINDS", "info",
             f"the KV cache would hold {plan.max_concurrency:,.2f} sessions per replica but the engine runs at most "
             f"--max-num-seqs {plan.sessions_per_replica // plan.layout.data_parallel} per rank",
             "raise --max-num-seqs if the latency target allows (it also raises the sampler's activation reserve)",
             {"max_concurrency": plan.max_concurrency}))
     for note in plan.notes:
-        found.append(Finding(WEIGHTS_NOT_FULLY_COUNTED, "info", f"weights: {note}",
+        found.append(Finding("WEIGHTS_NOT_FULLY_COUNTED", "info", f"weights: {note}",
                              "give the checkpoint's size with --weights-gib for an exact figure", {"note": note}))
     return found
 
 
-SLO_UNREACHABLE = "SLO_UNREACHABLE"
-LATENCY_BINDS = "LATENCY_BINDS"
-
-
-def service_findings(slo, scenario) -> list[Finding]:
-    if slo is None:
+def slo_unreachable(batch_per_replica: int, target_tpot_ms, target_ttft_ms) -> list[Finding]:
+    if batch_per_replica:
         return []
-    if slo.batch_per_replica == 0:
-        return [Finding(SLO_UNREACHABLE, "error",
-                        "even one session per replica misses the latency targets on this layout",
-                        "relax --target-tpot-ms / --target-ttft-ms, use more tensor parallelism, a faster GPU, "
-                        "or a shorter prompt", {"target_tpot_ms": scenario.service.target_tpot_ms,
-                                                "target_ttft_ms": scenario.service.target_ttft_ms})]
-    return []
-
-
-SEED_OVERHEAD_BELOW_WEIGHTS = "SEED_OVERHEAD_BELOW_WEIGHTS"
+    return [Finding("SLO_UNREACHABLE", "error",
+                    "even one session per replica misses the latency targets on this layout",
+                    "relax --target-tpot-ms / --target-ttft-ms, use more tensor parallelism, a faster GPU, "
+                    "or a shorter prompt", {"target_tpot_ms": target_tpot_ms, "target_ttft_ms": target_ttft_ms})]
 
 
 def seed_overhead_below_weights(weights_gib, runtime_overhead_gib: float, model_name: str) -> list[Finding]:
@@ -157,7 +199,7 @@ def seed_overhead_below_weights(weights_gib, runtime_overhead_gib: float, model_
     if weights_gib is None or weights_gib <= runtime_overhead_gib:
         return []
     return [Finding(
-        SEED_OVERHEAD_BELOW_WEIGHTS, "warning",
+        "SEED_OVERHEAD_BELOW_WEIGHTS", "warning",
         f"{model_name}'s weights alone are {weights_gib:,.1f} GiB, more than --runtime-overhead-gib "
         f"{runtime_overhead_gib:g} GiB per node: the seed's rule counts their memory as KV cache",
         f"raise --runtime-overhead-gib above {weights_gib:,.0f}, or use --memory-model physical",

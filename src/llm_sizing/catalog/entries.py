@@ -30,7 +30,7 @@ class _Entry:
 @dataclass(frozen=True)
 class ModelEntry(_Entry):
     """A model: its Hugging Face config.json (verbatim, or the fields sizing reads) and where it is from.
-    The layers' KV specs are read from the config by `architecture.read_architecture`."""
+    The model's facts are read from the config, once, by `model.architecture.read_architecture`."""
 
     name: str
     source: str
@@ -46,9 +46,9 @@ class ModelEntry(_Entry):
 
     @cached_property
     def architecture(self):
-        from ..architecture import read_architecture
+        from ..model.architecture import read_architecture
 
-        return read_architecture(self.config, label=f"model '{self.name}'")
+        return read_architecture(self.config, label=f"model '{self.name}'", hf_quant_config=self.hf_quant_config)
 
     def problems(self) -> list[tuple[str, str]]:
         from ..errors import ArchitectureError

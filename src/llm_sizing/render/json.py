@@ -1,4 +1,5 @@
-"""Sizing -> JSON document (a dict; `dumps` gives the text)."""
+"""Sizing -> JSON document (a dict; `dumps` gives the text). Every figure is read from the stage
+that computed it; nothing is recomputed here."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import json as _json
 from typing import Any
 
 from .. import __version__
-from ..calculate import Sizing
+from ..pipeline import Sizing
 from ..units import bytes_to_gib
-
+from .commands import sglang_command, vllm_command
 
 CARD_KEYS = ("kv_per_session_gib", "kv_total_tib", "sessions_per_node", "nodes_minimum", "nodes_with_headroom",
              "nodes_final")
@@ -47,97 +48,35 @@ def kv_group_dict(group) -> dict[str, Any]:
 
 
 def kv_accounting_dict(sizing: Sizing) -> dict[str, Any]:
-    kv, scenario = sizing.kv, sizing.scenario
+    kv, scenario = sizing.kv.account, sizing.scenario
     out: dict[str, Any] = {"mode": kv.mode}
     if kv.mode == "paged":
         out.update(block_size=scenario.block_size, max_num_batched_tokens=scenario.max_num_batched_tokens,
                    pool_block_bytes=kv.pool_block_bytes, blocks_per_session=kv.blocks_per_session,
                    vllm_group_size=kv.vllm_group_size, vllm_groups=kv.vllm_groups, padding_layers=kv.padding_layers)
-    out["assumptions"] = list(sizing.model.architecture.assumptions)
+    out["assumptions"] = list(sizing.kv.assumptions)
     return out
 
 
-def memory_dict(sizing: Sizing) -> dict[str, Any]:
-    """The node's KV budget as the memory model in use computed it."""
-    scenario, budget = sizing.scenario, sizing.budget
-    out: dict[str, Any] = {"rule": scenario.memory_model, "hbm_total_bytes": int(budget.hbm_total_bytes),
-                           "hbm_total_gib": sizing.results.hbm_total_gib}
-    if sizing.physical is None:
-        out.update(kv_budget_ratio=scenario.kv_budget_ratio, hbm_share_gib=bytes_to_gib(budget.hbm_share_bytes),
-                   runtime_overhead_gib=_number(scenario.runtime_overhead_gib),
-                   kv_budget_bytes=int(budget.kv_budget_bytes))
-    else:  # the KV pools of every GPU the node's replicas use (per GPU: physical.per_gpu)
-        plan = sizing.physical
-        out["kv_budget_bytes"] = int(plan.kv_pool_bytes_per_gpu * plan.layout.gpus_per_replica * plan.replicas_per_node)
-    out["kv_budget_gib"] = sizing.results.kv_budget_gib
-    return out
+def _seed_memory(sizing: Sizing) -> dict[str, Any]:
+    memory, scenario = sizing.memory, sizing.scenario
+    return dict(kv_budget_ratio=scenario.kv_budget_ratio, hbm_share_gib=bytes_to_gib(memory.hbm_share_bytes),
+                runtime_overhead_gib=_number(scenario.runtime_overhead_gib),
+                kv_budget_bytes=int(memory.kv_pool_bytes_per_node))
 
 
-def sizing_dict(sizing: Sizing) -> dict[str, Any]:
-    scenario, capacity = sizing.scenario, sizing.capacity
-    return {
-        "tool": {"name": "llm-sizing", "version": __version__},
-        "inputs": {
-            "model": scenario.model,
-            "server": scenario.server,
-            "storage": scenario.storage,
-            "concurrency": scenario.concurrency,
-            "effective_context": sizing.context_tokens_used,
-            "effective_context_requested": scenario.effective_context,
-            "effective_context_clamped": sizing.context_tokens_used != scenario.effective_context,
-            "kv_precision": scenario.kv_precision,
-            "kv_bytes_per_element": scenario.kv_bytes_per_element,
-            "kv_budget_ratio": scenario.kv_budget_ratio,
-            "runtime_overhead_gib": _number(scenario.runtime_overhead_gib),
-            "peak_headroom_ratio": scenario.peak_headroom_ratio,
-            "ha": scenario.ha,
-            "kv_accounting": scenario.kv_accounting,
-            "block_size": scenario.block_size,
-            "max_num_batched_tokens": scenario.max_num_batched_tokens,
-        },
-        "catalog": {
-            "model": entry_dict(sizing.model),
-            "server": entry_dict(sizing.server),
-            "storage": entry_dict(sizing.storage),
-        },
-        "kv_accounting": kv_accounting_dict(sizing),
-        "kv_breakdown": [kv_group_dict(group) for group in sizing.kv.groups],
-        "memory": memory_dict(sizing),
-        "capacity": {
-            "demand_with_headroom_sessions": float(capacity.demand_with_headroom_sessions),
-            "ha_extra_nodes": capacity.ha_extra_nodes,
-        },
-        "results": {k: v for k, v in dataclasses.asdict(sizing.results).items() if v is not None or k in CARD_KEYS},
-        **({"physical": physical_dict(sizing)} if sizing.physical is not None else {}),
-        **({"performance": perf_block(sizing.performance, sizing)} if sizing.performance is not None else {}),
-        "feasible": sizing.feasible,
-        "warnings": [finding_dict(finding) for finding in sizing.findings],
-    }
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no Infinity or NaN: such numbers become null (the text says why)."""
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
-
-
-def dumps(document: Any) -> str:
-    return _json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False)
+def _physical_memory(sizing: Sizing) -> dict[str, Any]:
+    # the KV pools of every GPU the node's replicas use (per GPU: physical.per_gpu)
+    return dict(kv_budget_bytes=int(sizing.memory.kv_pool_bytes_per_node))
 
 
 def _gib(value) -> float:
     return bytes_to_gib(value)
 
 
-def physical_dict(sizing: Sizing) -> dict[str, Any]:
-    from ..serve_commands import sglang_command, vllm_command
-
-    plan = sizing.physical
+def _physical_block(sizing: Sizing) -> dict[str, Any]:
+    memory = sizing.memory
+    plan = memory.plan
     layout = plan.layout
     reserve = plan.reserve
     out: dict[str, Any] = {
@@ -175,18 +114,92 @@ def physical_dict(sizing: Sizing) -> dict[str, Any]:
         "commands": ({"vllm": vllm_command(sizing), "sglang": sglang_command(sizing)} if plan.sessions_per_node > 0
                      else None),
     }
-    if sizing.layout_alternatives:
+    if memory.alternatives:
         out["alternatives"] = [
-            {"layout": alt.layout.describe(), "gpus_per_replica": alt.layout.gpus_per_replica,
-             "kv_pool_gib_per_gpu": _gib(alt.kv_pool_bytes_per_gpu), "max_concurrency": alt.max_concurrency,
-             "sessions_per_node": alt.sessions_per_node, "nodes_final": capacity.nodes_final}
-            for alt, capacity in sizing.layout_alternatives]
+            {"layout": o.plan.layout.describe(), "gpus_per_replica": o.plan.layout.gpus_per_replica,
+             "kv_pool_gib_per_gpu": _gib(o.plan.kv_pool_bytes_per_gpu), "max_concurrency": o.plan.max_concurrency,
+             "sessions_per_node": o.plan.sessions_per_node, "nodes_final": o.capacity.nodes_final}
+            for o in memory.alternatives]
     return out
 
 
+#: per memory model: its fields of the `memory` block, and the blocks it adds to the document
+MEMORY_FIELDS = {"seed": _seed_memory, "physical": _physical_memory}
+MEMORY_BLOCKS = {"seed": lambda sizing: {}, "physical": lambda sizing: {"physical": _physical_block(sizing)}}
+
+
+def memory_dict(sizing: Sizing) -> dict[str, Any]:
+    """The node's KV budget as the memory model in use computed it."""
+    memory = sizing.memory
+    out: dict[str, Any] = {"rule": memory.name, "hbm_total_bytes": int(memory.hbm_total_bytes),
+                           "hbm_total_gib": bytes_to_gib(memory.hbm_total_bytes)}
+    out.update(MEMORY_FIELDS[memory.name](sizing))
+    out["kv_budget_gib"] = bytes_to_gib(memory.kv_pool_bytes_per_node)
+    return out
+
+
+def sizing_dict(sizing: Sizing) -> dict[str, Any]:
+    scenario, final = sizing.scenario, sizing.final_capacity
+    latency = sizing.latency
+    performance = latency.performance if latency is not None else None
+    return {
+        "tool": {"name": "llm-sizing", "version": __version__},
+        "inputs": {
+            "model": scenario.model,
+            "server": scenario.server,
+            "storage": scenario.storage,
+            "concurrency": scenario.concurrency,
+            "effective_context": sizing.context_tokens_used,
+            "effective_context_requested": scenario.effective_context,
+            "effective_context_clamped": sizing.resolved.clamped,
+            "kv_precision": scenario.kv_precision,
+            "kv_bytes_per_element": scenario.kv_bytes_per_element,
+            "kv_budget_ratio": scenario.kv_budget_ratio,
+            "runtime_overhead_gib": _number(scenario.runtime_overhead_gib),
+            "peak_headroom_ratio": scenario.peak_headroom_ratio,
+            "ha": scenario.ha,
+            "kv_accounting": scenario.kv_accounting,
+            "block_size": scenario.block_size,
+            "max_num_batched_tokens": scenario.max_num_batched_tokens,
+        },
+        "catalog": {
+            "model": entry_dict(sizing.model),
+            "server": entry_dict(sizing.server),
+            "storage": entry_dict(sizing.resolved.storage),
+        },
+        "kv_accounting": kv_accounting_dict(sizing),
+        "kv_breakdown": [kv_group_dict(group) for group in sizing.kv.account.groups],
+        "memory": memory_dict(sizing),
+        "capacity": {
+            "demand_with_headroom_sessions": float(final.demand_with_headroom_sessions),
+            "ha_extra_nodes": final.ha_extra_nodes,
+        },
+        "results": {k: v for k, v in dataclasses.asdict(sizing.results).items() if v is not None or k in CARD_KEYS},
+        **MEMORY_BLOCKS[sizing.memory.name](sizing),
+        **({"performance": perf_block(performance, sizing)} if performance is not None else {}),
+        "feasible": sizing.feasible,
+        "warnings": [finding_dict(finding) for finding in sizing.findings],
+    }
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no Infinity or NaN: such numbers become null (the text says why)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def dumps(document: Any) -> str:
+    return _json.dumps(_finite(document), indent=2, ensure_ascii=False, allow_nan=False)
+
+
 def fit_dict(fit) -> dict[str, Any]:
-    key = "max_effective_context" if fit.question == "context" else "max_concurrency"
-    return {"question": fit.question, "nodes": fit.nodes, key: fit.answer, "reason": fit.reason}
+    key = "max_effective_context" if fit.unknown == "context" else "max_concurrency"
+    return {"question": fit.unknown, "nodes": fit.nodes, key: fit.answer, "reason": fit.reason}
 
 
 def _step_dict(step) -> dict[str, Any]:
@@ -211,22 +224,23 @@ def perf_block(performance, sizing=None) -> dict[str, Any]:
     }
     if sizing is not None:
         out["operating_point"] = "sessions per replica when the concurrency spreads over nodes_final"
-        if sizing.slo is not None:
-            out["slo"] = {"batch_per_replica": sizing.slo.batch_per_replica,
-                          "sessions_per_node": sizing.slo.sessions_per_node,
+        slo = sizing.latency.slo
+        if slo is not None:
+            out["slo"] = {"batch_per_replica": slo.batch_per_replica,
+                          "sessions_per_node": slo.sessions_per_node,
                           "target_tpot_ms": sizing.scenario.service.target_tpot_ms,
                           "target_ttft_ms": sizing.scenario.service.target_ttft_ms}
     return out
 
 
 def performance_dict(result) -> dict[str, Any]:
-    layout = result.layout
+    layout, question = result.layout, result.question
     return {
         "tool": {"name": "llm-sizing", "version": __version__},
-        "inputs": {"model": result.model.name, "server": result.server.name, "kv_precision": result.kv_precision,
+        "inputs": {"model": result.model.name, "server": result.server.name, "kv_precision": question.kv_precision,
                    "batch": result.performance.batch, "input_tokens": result.performance.input_tokens,
                    "output_tokens": result.performance.output_tokens,
-                   "max_num_batched_tokens": result.max_num_batched_tokens,
+                   "max_num_batched_tokens": question.max_num_batched_tokens,
                    "tensor_parallel": layout.tensor_parallel, "pipeline_parallel": layout.pipeline_parallel,
                    "data_parallel": layout.data_parallel, "expert_parallel": layout.expert_parallel,
                    "mfu": result.efficiency.mfu, "mbu": result.efficiency.mbu,
@@ -236,5 +250,5 @@ def performance_dict(result) -> dict[str, Any]:
         "memory": {"weights_gib_per_gpu": bytes_to_gib(result.memory.weights_bytes_per_gpu),
                    "kv_pool_gib_per_gpu": bytes_to_gib(result.memory.kv_pool_bytes_per_gpu),
                    "max_concurrency": result.memory.max_concurrency,
-                   "fits": result.memory.max_concurrency >= result.performance.batch},
+                   "fits": result.fits},
     }

@@ -1,12 +1,16 @@
-"""Sizing -> human-readable report: inputs, catalog entries used, the memory arithmetic step
-by step, results, warnings. Tables by rich; a fixed width keeps the output stable."""
+"""Sizing -> human-readable report: inputs, catalog entries used, the memory arithmetic step by step,
+service, power and cost, results, warnings. Each equation is printed from the stage that owns it
+(the KV stage, the memory model in use, the capacity memory needs, the latency stage), so a line
+never pairs one stage's inputs with another's result. Tables by rich; a fixed width keeps the
+output stable."""
 
 from __future__ import annotations
 
 import io
 
-from ..calculate import Sizing
-from ..units import BYTES_PER_GB, bytes_to_gib
+from ..pipeline import Sizing
+from ..units import BYTES_PER_GB, bytes_to_gib, bytes_to_tib
+from .commands import sglang_command, vllm_command
 
 REPORT_WIDTH = 100
 SEVERITY_MARK = {"info": "note", "warning": "WARNING", "error": "ERROR"}
@@ -24,6 +28,16 @@ def _ratio(x: float) -> str:
     return f"{x:.2f}"
 
 
+def _console(buffer):
+    from rich.console import Console
+
+    return Console(file=buffer, width=REPORT_WIDTH, color_system=None, highlight=False, emoji=False)
+
+
+def _finish(buffer) -> str:
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
 def _group_line(group, kv) -> str:
     spec = group.spec
     head = f"{spec.kind:<18} {group.layers:>3} layers x "
@@ -37,10 +51,50 @@ def _group_line(group, kv) -> str:
                    f"{_int(group.bytes_per_session)} B\n      ({spec.describe()})")
 
 
-def _physical_steps(console, sizing) -> None:
-    from ..serve_commands import sglang_command, vllm_command
+def _kv_steps(console, sizing: Sizing) -> None:
+    s, kv = sizing.scenario, sizing.kv.account
+    if kv.mode == "ideal":
+        console.print("1. KV cache per session, exact bytes (per layer kind: layers x tokens held x bytes per token):")
+    else:
+        console.print(f"1. KV cache per session, paged as vLLM allocates (blocks of {s.block_size} tokens, "
+                      f"{_int(s.max_num_batched_tokens)} batched tokens per step):")
+    for group in kv.groups:
+        console.print(f"   {_group_line(group, kv)}", markup=False)
+    if kv.mode == "paged":
+        console.print(f"   vLLM pool: groups of {kv.vllm_group_size} layers x {kv.vllm_groups} groups "
+                      f"({kv.padding_layers} padding layers); one pool block = {_int(kv.pool_block_bytes)} B; "
+                      f"{_int(kv.blocks_per_session)} blocks per session")
+    console.print(f"   per session = {_int(kv.bytes_per_session)} B = {_g(bytes_to_gib(kv.bytes_per_session), 6)} GiB")
+    for assumption in sizing.kv.assumptions:
+        console.print(f"   (assumed: {assumption})", markup=False)
 
-    plan, s, r = sizing.physical, sizing.scenario, sizing.results
+
+def _seed_steps(console, sizing: Sizing) -> None:
+    s, server, memory, capacity = sizing.scenario, sizing.server, sizing.memory, sizing.capacity
+    hbm_gib, budget_gib = bytes_to_gib(memory.hbm_total_bytes), bytes_to_gib(memory.kv_pool_bytes_per_node)
+    per_session_gib = bytes_to_gib(memory.kv_per_session_bytes)
+    console.print(f"2. HBM per node = {server.gpus_per_node} x {server.hbm_per_gpu_gb:g} GB = "
+                  f"{_int(memory.hbm_total_bytes / BYTES_PER_GB)} GB = {_g(hbm_gib)} GiB")
+    console.print(f"3. KV budget = {_g(hbm_gib)} GiB x {_ratio(s.kv_budget_ratio)} - "
+                  f"{s.runtime_overhead_gib:g} GiB = {_g(bytes_to_gib(memory.hbm_share_bytes))} - "
+                  f"{s.runtime_overhead_gib:g} = {_g(budget_gib)} GiB per node")
+    if memory.sessions_per_node == 0:
+        console.print("4. Sessions per node = 0: the budget cannot hold one session; no node count exists")
+        return
+    console.print(f"4. Sessions per node = floor({_g(budget_gib)} / {_g(per_session_gib, 6)}) "
+                  f"= {_int(memory.sessions_per_node)}")
+    console.print(f"5. Nodes minimum = ceil({_int(s.concurrency)} / {_int(capacity.sessions_per_node)}) "
+                  f"= {capacity.nodes_minimum}")
+    console.print(f"6. Nodes with headroom = ceil({_int(s.concurrency)} x (1 + {_ratio(s.peak_headroom_ratio)}) "
+                  f"/ {_int(capacity.sessions_per_node)}) = ceil({float(capacity.demand_with_headroom_sessions):,g} / "
+                  f"{_int(capacity.sessions_per_node)}) = {capacity.nodes_with_headroom}")
+    console.print(f"7. Nodes final = {capacity.nodes_with_headroom} + {capacity.ha_extra_nodes} (ha {s.ha}) "
+                  f"= {capacity.nodes_final}")
+
+
+def _physical_steps(console, sizing: Sizing) -> None:
+    memory, s, capacity = sizing.memory, sizing.scenario, sizing.capacity
+    plan = memory.plan
     gib = bytes_to_gib
     layout = plan.layout
     console.print(f"2. Physical memory per GPU, layout {layout.describe()} ({layout.gpus_per_replica} GPU(s) per "
@@ -69,13 +123,13 @@ def _physical_steps(console, sizing) -> None:
     console.print(f"   sessions per replica = {_int(plan.sessions_per_replica)} (bound by {plan.bound_by}); "
                   f"per node = {plan.replicas_per_node} x {_int(plan.sessions_per_replica)} = "
                   f"{_int(plan.sessions_per_node)}")
-    capacity = sizing.capacity
-    if sizing.feasible:
-        console.print(f"4. Nodes: minimum ceil({_int(s.concurrency)} / {_int(r.sessions_per_node)}) = "
-                      f"{r.nodes_minimum}; with headroom ceil({float(capacity.demand_with_headroom_sessions):,g} / "
-                      f"{_int(r.sessions_per_node)}) = {r.nodes_with_headroom}; final + {capacity.ha_extra_nodes} "
-                      f"(ha {s.ha}) = {r.nodes_final}")
-    for alt, alt_capacity in sizing.layout_alternatives:
+    if capacity.nodes_final is not None:
+        console.print(f"4. Nodes: minimum ceil({_int(s.concurrency)} / {_int(capacity.sessions_per_node)}) = "
+                      f"{capacity.nodes_minimum}; with headroom ceil({float(capacity.demand_with_headroom_sessions):,g} / "
+                      f"{_int(capacity.sessions_per_node)}) = {capacity.nodes_with_headroom}; final + "
+                      f"{capacity.ha_extra_nodes} (ha {s.ha}) = {capacity.nodes_final}")
+    for option in memory.alternatives:
+        alt, alt_capacity = option.plan, option.capacity
         mark = "*" if alt is plan else " "
         nodes = "-" if alt_capacity.nodes_final is None else alt_capacity.nodes_final
         console.print(f"   {mark} {alt.layout.describe():<10} KV pool {_g(gib(alt.kv_pool_bytes_per_gpu), 1):>9} GiB/GPU, "
@@ -87,81 +141,78 @@ def _physical_steps(console, sizing) -> None:
         console.print("   no engine command: this plan cannot start (see the warnings)")
 
 
+#: the memory arithmetic of each memory model (stages.memory)
+MEMORY_STEPS = {"seed": _seed_steps, "physical": _physical_steps}
+
+
 def _perf_lines(console, perf) -> None:
     step = perf.decode
     console.print(f"   decode step = max(memory {step.memory_ms:,.2f} ms, compute {step.compute_ms:,.2f} ms) + kernel "
                   f"overhead {step.overhead_ms:,.2f} ms + communication {step.communication_ms:,.2f} ms = "
                   f"{step.total_ms:,.2f} ms ({step.bound}-bound)")
-    console.print(f"   TTFT {perf.ttft_ms:,.1f} ms ({perf.prefill_chunks} prefill chunk(s)); TPOT {perf.tpot_ms:,.2f} ms; "
+    ttft = "not reached (no room for prefill)" if perf.ttft_ms == float("inf") else f"{perf.ttft_ms:,.1f} ms"
+    console.print(f"   TTFT {ttft} ({perf.prefill_chunks} prefill chunk(s)); TPOT {perf.tpot_ms:,.2f} ms; "
                   f"{perf.output_tokens_per_s_per_session:,.1f} tokens/s per session, "
                   f"{perf.output_tokens_per_s:,.0f} tokens/s per replica at batch {perf.batch}")
 
 
-def _service_lines(console, sizing) -> None:
-    r, s = sizing.results, sizing.scenario
+def _service_lines(console, sizing: Sizing) -> None:
+    s, latency, cost = sizing.scenario, sizing.latency, sizing.cost
     console.print("Service, power and cost", style="bold")
-    if sizing.slo is not None:
-        slo = sizing.slo
+    if latency is not None and latency.slo is not None:
+        slo = latency.slo
         wanted = ", ".join(f"{name} <= {value:g} ms" for name, value in
                            (("TPOT", s.service.target_tpot_ms), ("TTFT", s.service.target_ttft_ms)) if value is not None)
         console.print(f"   targets: {wanted} ({s.service.input_tokens:,} in / {s.service.output_tokens:,} out): "
                       f"largest batch per replica "
                       f"{slo.batch_per_replica}, {_int(slo.sessions_per_node)} sessions per node")
-        margin = "" if r.binding_margin_nodes is None else f" (by {abs(r.binding_margin_nodes)} node(s))"
-        console.print(f"   nodes for memory {r.nodes_for_memory}, for the targets {r.nodes_for_slo}: "
-                      f"{r.binding_constraint} binds{margin}")
-    if sizing.performance is not None:
-        console.print(f"   at the planned load ({sizing.performance.batch} sessions per replica):")
-        _perf_lines(console, sizing.performance)
-    if r.power_kw_cluster is not None:
-        console.print(f"   power: {r.power_kw_per_node:g} kW per node x {r.nodes_final} = {r.power_kw_cluster:,.1f} kW")
-    if r.usd_per_hour is not None:
-        per_million = (f"; ${r.usd_per_million_output_tokens:,.3f} per million output tokens"
-                       if r.usd_per_million_output_tokens is not None else "")
-        console.print(f"   cost: ${r.usd_per_hour:,.2f} per hour{per_million}")
+        slo_capacity = slo.capacity
+        margin = "" if latency.binding_margin_nodes is None else f" (by {abs(latency.binding_margin_nodes)} node(s))"
+        console.print(f"   nodes for memory {latency.memory_capacity.nodes_final}, for the targets "
+                      f"{slo_capacity.nodes_final}: {latency.binding_constraint} binds{margin}")
+    if latency is not None and latency.performance is not None:
+        console.print(f"   at the planned load ({latency.performance.batch} sessions per replica):")
+        _perf_lines(console, latency.performance)
+    if cost.power_kw_cluster is not None:
+        source = "" if cost.power_source == "catalog node power" else f" ({cost.power_source})"
+        console.print(f"   power: {cost.power_kw_per_node:g} kW per node x {cost.nodes} = "
+                      f"{cost.power_kw_cluster:,.1f} kW{source}")
+    if cost.usd_per_hour is not None:
+        per_million = (f"; ${cost.usd_per_million_output_tokens:,.3f} per million output tokens"
+                       if cost.usd_per_million_output_tokens is not None else "")
+        console.print(f"   cost: ${cost.usd_per_hour:,.2f} per hour{per_million}")
     console.print()
 
 
 def render_performance(result) -> str:
-    from rich.console import Console
-
     buffer = io.StringIO()
-    console = Console(file=buffer, width=REPORT_WIDTH, color_system=None, highlight=False, emoji=False)
+    console = _console(buffer)
     perf, layout = result.performance, result.layout
     console.print("LLM inference performance (one replica)", style="bold")
-    console.print(f"   {result.model.name} on {result.server.name}, {layout.describe()}, KV {result.kv_precision}; "
-                  f"batch {perf.batch}, {perf.input_tokens:,} in / {perf.output_tokens:,} out; MFU "
-                  f"{result.efficiency.mfu:g}, MBU {result.efficiency.mbu:g}")
+    console.print(f"   {result.model.name} on {result.server.name}, {layout.describe()}, KV "
+                  f"{result.question.kv_precision}; batch {perf.batch}, {perf.input_tokens:,} in / "
+                  f"{perf.output_tokens:,} out; MFU {result.efficiency.mfu:g}, MBU {result.efficiency.mbu:g}")
     _perf_lines(console, perf)
     memory = result.memory
-    fits = "fits" if memory.max_concurrency >= perf.batch else "does NOT fit"
+    fits = "fits" if result.fits else "does NOT fit"
     console.print(f"   memory: the batch {fits} (KV pool {bytes_to_gib(memory.kv_pool_bytes_per_gpu):,.1f} GiB per GPU "
                   f"holds {memory.max_concurrency:,.1f} sessions of {perf.input_tokens + perf.output_tokens:,} tokens)")
     for note in perf.notes:
         console.print(f"   note: {note}", markup=False)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return _finish(buffer)
 
 
-def render_text(sizing: Sizing) -> str:
-    from rich import box
-    from rich.console import Console
+def _inputs_table(sizing: Sizing):
     from rich.table import Table
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=REPORT_WIDTH, color_system=None, highlight=False, emoji=False)
-    s, r, model, server, storage = sizing.scenario, sizing.results, sizing.model, sizing.server, sizing.storage
-    budget, capacity = sizing.budget, sizing.capacity
-
-    console.print("LLM inference sizing", style="bold")
-    console.print()
-
+    s, model, server, storage = sizing.scenario, sizing.model, sizing.server, sizing.resolved.storage
     inputs = Table(title="Inputs", title_justify="left", show_header=False, box=None, padding=(0, 2))
     inputs.add_row("model", f"{model.name} ({model.display_name or model.hf_id or model.name})")
     inputs.add_row("server", f"{server.name} ({server.display_name or server.gpu_model or server.name})")
     inputs.add_row("storage", f"{storage.name} ({storage.display_name or storage.type})")
     inputs.add_row("concurrency", f"{_int(s.concurrency)} sessions")
     context = f"{_int(sizing.context_tokens_used)} tokens"
-    if sizing.context_tokens_used != s.effective_context:
+    if sizing.resolved.clamped:
         context += f" (requested {_int(s.effective_context)}, clamped to max_position_embeddings)"
     inputs.add_row("effective context", context)
     inputs.add_row("KV precision", f"{s.kv_precision} ({s.kv_bytes_per_element} byte(s) per element)")
@@ -171,11 +222,14 @@ def render_text(sizing: Sizing) -> str:
     inputs.add_row("runtime overhead", f"{s.runtime_overhead_gib:g} GiB per node")
     inputs.add_row("peak headroom", _ratio(s.peak_headroom_ratio))
     inputs.add_row("high availability", s.ha)
-    console.print(inputs)
-    console.print()
+    return inputs
 
-    used = Table(title="Catalog entries used", title_justify="left", show_header=False, box=None,
-                 padding=(0, 2))
+
+def _catalog_table(sizing: Sizing):
+    from rich.table import Table
+
+    model, server, storage = sizing.model, sizing.server, sizing.resolved.storage
+    used = Table(title="Catalog entries used", title_justify="left", show_header=False, box=None, padding=(0, 2))
     used.add_column("kind")
     used.add_column("entry", overflow="fold")
     counts = ", ".join(f"{n} {kind}" for kind, n in model.layer_counts().items())
@@ -189,51 +243,14 @@ def render_text(sizing: Sizing) -> str:
                             f"{_int(storage.write_iops)} IOPS, {storage.read_throughput_gb_s:g}/"
                             f"{storage.write_throughput_gb_s:g} GB/s, p99 {storage.read_latency_p99_ms:g}/"
                             f"{storage.write_latency_p99_ms:g} ms\nsource: {storage.source}")
-    console.print(used)
-    console.print()
+    return used
 
-    console.print("Memory arithmetic", style="bold")
-    kv = sizing.kv
-    if kv.mode == "ideal":
-        console.print("1. KV cache per session, exact bytes (per layer kind: layers x tokens held x bytes per token):")
-    else:
-        console.print(f"1. KV cache per session, paged as vLLM allocates (blocks of {s.block_size} tokens, "
-                      f"{_int(s.max_num_batched_tokens)} batched tokens per step):")
-    for group in kv.groups:
-        console.print(f"   {_group_line(group, kv)}", markup=False)
-    if kv.mode == "paged":
-        console.print(f"   vLLM pool: groups of {kv.vllm_group_size} layers x {kv.vllm_groups} groups "
-                      f"({kv.padding_layers} padding layers); one pool block = {_int(kv.pool_block_bytes)} B; "
-                      f"{_int(kv.blocks_per_session)} blocks per session")
-    console.print(f"   per session = {_int(r.kv_per_session_bytes)} B = {_g(r.kv_per_session_gib_exact, 6)} GiB")
-    for assumption in model.architecture.assumptions:
-        console.print(f"   (assumed: {assumption})", markup=False)
-    if sizing.physical is not None:
-        _physical_steps(console, sizing)
-    else:
-        console.print(f"2. HBM per node = {server.gpus_per_node} x {server.hbm_per_gpu_gb:g} GB = "
-                      f"{_int(budget.hbm_total_bytes / BYTES_PER_GB)} GB = {_g(r.hbm_total_gib)} GiB")
-        console.print(f"3. KV budget = {_g(r.hbm_total_gib)} GiB x {_ratio(s.kv_budget_ratio)} - "
-                      f"{s.runtime_overhead_gib:g} GiB = {_g(bytes_to_gib(budget.hbm_share_bytes))} - "
-                      f"{s.runtime_overhead_gib:g} = {_g(r.kv_budget_gib)} GiB per node")
-    if sizing.physical is None and sizing.feasible:
-        console.print(f"4. Sessions per node = floor({_g(r.kv_budget_gib)} / {_g(r.kv_per_session_gib_exact, 6)}) "
-                      f"= {_int(r.sessions_per_node)}")
-        console.print(f"5. Nodes minimum = ceil({_int(s.concurrency)} / {_int(r.sessions_per_node)}) "
-                      f"= {r.nodes_minimum}")
-        console.print(f"6. Nodes with headroom = ceil({_int(s.concurrency)} x (1 + {_ratio(s.peak_headroom_ratio)}) "
-                      f"/ {_int(r.sessions_per_node)}) = ceil({float(capacity.demand_with_headroom_sessions):,g} / "
-                      f"{_int(r.sessions_per_node)}) = {r.nodes_with_headroom}")
-        console.print(f"7. Nodes final = {r.nodes_with_headroom} + {capacity.ha_extra_nodes} (ha {s.ha}) "
-                      f"= {r.nodes_final}")
-    elif sizing.physical is None:
-        console.print("4. Sessions per node = 0: the budget cannot hold one session; no node count exists")
-    console.print(f"   KV total = {_int(s.concurrency)} x {_g(r.kv_per_session_gib_exact, 6)} GiB = "
-                  f"{_g(r.kv_total_gib_exact)} GiB = {_g(r.kv_total_tib_exact, 4)} TiB")
-    console.print()
 
-    if sizing.performance is not None or sizing.results.power_kw_cluster is not None:
-        _service_lines(console, sizing)
+def _results_table(sizing: Sizing):
+    from rich import box
+    from rich.table import Table
+
+    r = sizing.results
     results = Table(title="Results", title_justify="left", padding=(0, 1), box=box.ASCII)
     results.add_column("result")
     results.add_column("value", justify="right")
@@ -246,7 +263,31 @@ def render_text(sizing: Sizing) -> str:
     results.add_row("nodes_with_headroom", dash if r.nodes_with_headroom is None else str(r.nodes_with_headroom),
                     "with peak headroom")
     results.add_row("nodes_final", dash if r.nodes_final is None else str(r.nodes_final), "with high availability")
-    console.print(results)
+    return results
+
+
+def render_text(sizing: Sizing) -> str:
+    buffer = io.StringIO()
+    console = _console(buffer)
+    s, kv = sizing.scenario, sizing.kv
+
+    console.print("LLM inference sizing", style="bold")
+    console.print()
+    console.print(_inputs_table(sizing))
+    console.print()
+    console.print(_catalog_table(sizing))
+    console.print()
+
+    console.print("Memory arithmetic", style="bold")
+    _kv_steps(console, sizing)
+    MEMORY_STEPS[sizing.memory.name](console, sizing)
+    console.print(f"   KV total = {_int(s.concurrency)} x {_g(bytes_to_gib(kv.bytes_per_session), 6)} GiB = "
+                  f"{_g(bytes_to_gib(kv.total_bytes))} GiB = {_g(bytes_to_tib(kv.total_bytes), 4)} TiB")
+    console.print()
+
+    if (sizing.latency is not None and sizing.latency.performance is not None) or sizing.cost.power_kw_cluster is not None:
+        _service_lines(console, sizing)
+    console.print(_results_table(sizing))
     console.print()
 
     if sizing.findings:
@@ -256,11 +297,11 @@ def render_text(sizing: Sizing) -> str:
             console.print(f"  remedy: {finding.remedy}", markup=False)
     else:
         console.print("Warnings: none")
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return _finish(buffer)
 
 
 def render_fit(fit) -> str:
-    if fit.question == "context":
+    if fit.unknown == "context":
         scenario_text = f"largest effective context at which the sessions fit on {fit.nodes} node(s)"
         answer = "none" if fit.answer is None else f"{fit.answer:,} tokens"
     else:

@@ -1,0 +1,1 @@
+"""Questions answered by many sizings: the inverse questions (fit.py); later sweeps and comparisons."""
