@@ -214,3 +214,29 @@ def test_catalog_list_show_validate_schema(tmp_path):
     one_line_error(["catalog", "validate", tmp_path], "storage profile entry 's3': must contain")
     schema = json.loads(cli(["catalog", "schema", "models"]).stdout)
     assert schema["title"] == "llm-sizing model catalog file"
+
+
+def test_the_json_inputs_replay_the_sizing():
+    from llm_sizing import PhysicalOptions, Scenario, ServiceOptions, size
+
+    argv = ["--model", "gpt-oss-120b", "--server", "dgx300", "--storage", "profile_default", "--concurrency", "1000",
+            "--effective-context", "200000", "--memory-model", "physical", "--tensor-parallel", "auto",
+            "--input-tokens", "8000", "--output-tokens", "1000", "--target-tpot-ms", "20", "--target-ttft-ms", "900",
+            "--price-per-gpu-hour", "6", "--max-num-seqs", "512", "--json-only"]
+    document = json.loads(cli(argv).stdout)
+    inputs = document["inputs"]
+    assert inputs["physical"]["tensor_parallel"] == "auto" and inputs["memory_model"] == "physical"
+    assert (inputs["service"]["target_tpot_ms"], inputs["service"]["target_ttft_ms"]) == (20, 900)
+    plain = ("model", "server", "storage", "concurrency", "kv_precision", "kv_budget_ratio", "runtime_overhead_gib",
+             "peak_headroom_ratio", "ha", "kv_accounting", "block_size", "max_num_batched_tokens", "memory_model")
+    replayed = size(Scenario(**{key: inputs[key] for key in plain}, effective_context=inputs[
+        "effective_context_requested"], physical=PhysicalOptions(**inputs["physical"]),
+        service=ServiceOptions(**inputs["service"])))
+    assert json.loads(json.dumps(dataclasses_asdict(replayed.results))) == document["results"]
+
+
+def dataclasses_asdict(results):
+    import dataclasses
+
+    return {k: v for k, v in dataclasses.asdict(results).items() if v is not None or k in CARD_RESULTS
+            or k == "nodes_final"}

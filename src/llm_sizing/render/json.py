@@ -161,6 +161,10 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
             "kv_accounting": scenario.kv_accounting,
             "block_size": scenario.block_size,
             "max_num_batched_tokens": scenario.max_num_batched_tokens,
+            "memory_model": scenario.memory_model,
+            # as asked (a --tensor-parallel auto request stays "auto"; physical.layout has the choice)
+            "physical": None if scenario.physical is None else dataclasses.asdict(scenario.physical),
+            "service": dataclasses.asdict(scenario.service),
         },
         "catalog": {
             "model": entry_dict(sizing.model),
@@ -176,6 +180,7 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
         },
         "results": {k: v for k, v in dataclasses.asdict(sizing.results).items() if v is not None or k in CARD_KEYS},
         **MEMORY_BLOCKS[sizing.memory.name](sizing),
+        "cost": dataclasses.asdict(sizing.cost),
         **({"performance": perf_block(performance, sizing)} if performance is not None else {}),
         "feasible": sizing.feasible,
         "warnings": [finding_dict(finding) for finding in sizing.findings],
