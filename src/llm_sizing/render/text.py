@@ -141,8 +141,26 @@ def _physical_steps(console, sizing: Sizing) -> None:
         console.print("   no engine command: this plan cannot start (see the warnings)")
 
 
-#: the memory arithmetic of each memory model (stages.memory)
+#: the memory arithmetic of each memory model (stages.memory), and the inputs it uses
 MEMORY_STEPS = {"seed": _seed_steps, "physical": _physical_steps}
+
+
+def _physical_inputs(s) -> list[tuple[str, str]]:
+    p = s.physical
+    layout = "auto" if p.tensor_parallel == "auto" else f"TP{p.tensor_parallel}"
+    layout += "".join(f" x {name}{value}" for name, value in (("PP", p.pipeline_parallel), ("DP", p.data_parallel))
+                      if value > 1) + (" x EP" if p.expert_parallel else "")
+    memory = (f"{p.kv_cache_memory_gib:g} GiB of KV cache per GPU (given)" if p.kv_cache_memory_gib is not None
+              else f"{p.gpu_memory_utilization:g} of each GPU's memory")
+    return [("memory model", "physical (weights, the engine's reserve and the KV pool per GPU)"),
+            ("layout", layout), ("GPU memory", memory), ("max sequences", f"{p.max_num_seqs:,} per engine")]
+
+
+MEMORY_INPUTS = {
+    "seed": lambda s: [("KV budget ratio", _ratio(s.kv_budget_ratio)),
+                       ("runtime overhead", f"{s.runtime_overhead_gib:g} GiB per node")],
+    "physical": _physical_inputs,
+}
 
 
 def _perf_lines(console, perf) -> None:
@@ -218,8 +236,8 @@ def _inputs_table(sizing: Sizing):
     inputs.add_row("KV precision", f"{s.kv_precision} ({s.kv_bytes_per_element} byte(s) per element)")
     inputs.add_row("KV accounting", s.kv_accounting if s.kv_accounting == "ideal" else
                    f"paged (block {s.block_size} tokens, {_int(s.max_num_batched_tokens)} batched tokens)")
-    inputs.add_row("KV budget ratio", _ratio(s.kv_budget_ratio))
-    inputs.add_row("runtime overhead", f"{s.runtime_overhead_gib:g} GiB per node")
+    for label, value in MEMORY_INPUTS[sizing.memory.name](s):
+        inputs.add_row(label, value)
     inputs.add_row("peak headroom", _ratio(s.peak_headroom_ratio))
     inputs.add_row("high availability", s.ha)
     return inputs
