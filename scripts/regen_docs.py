@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate what is generated: the built-in catalog's validated digests (after a full schema
 check), docs/cli.md (from the command tree's --help), docs/warnings.md (from the findings'
-definitions), docs/validation.md (scripts/validation.py), and in the README the example report
-(from a real run) and the validation claims. Tests fail when any is stale: run this after changing
+definitions), docs/validation.md (scripts/validation.py), the profile checks in
+docs/performance.md, and in the README the example report (from a real run) and the validation
+claims. Tests fail when any is stale: run this after changing
 the catalog, the CLI, the findings, the report or the models."""
 
 import os
@@ -55,11 +56,11 @@ def warnings_page() -> str:
     return WARNINGS_HEADER + "\n".join(rows) + "\n"
 
 
-def readme_with(text: str, marker: str, content: str) -> str:
-    """The README with the block between <!-- marker --> and <!-- /marker --> replaced by `content`."""
+def readme_with(text: str, marker: str, content: str, name: str = "README.md") -> str:
+    """The text with the block between <!-- marker --> and <!-- /marker --> replaced by `content`."""
     pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- /{marker} -->)", re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no <!-- {marker} --> block")
+        raise SystemExit(f"{name} has no <!-- {marker} --> block")
     return pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), text, count=1)
 
 
@@ -78,6 +79,9 @@ def main():
 
     with open(os.path.join(ROOT, "docs", "validation.md"), "w") as out:
         out.write(validation.page())
+    performance = os.path.join(ROOT, "docs", "performance.md")
+    text = open(performance).read()
+    open(performance, "w").write(readme_with(text, "profile-checks", validation.profile_checks(), "performance.md"))
     with open(os.path.join(ROOT, "docs", "cli.md"), "w") as out:
         out.write(cli_reference())
     with open(os.path.join(ROOT, "docs", "warnings.md"), "w") as out:
@@ -91,8 +95,8 @@ def main():
     for marker, content in readme_claims().items():
         text = readme_with(text, marker, content)
     open(path, "w").write(text)
-    print("regenerated the built-in catalog digests, docs/cli.md, docs/warnings.md, docs/validation.md and the "
-          "README's example report and validation claims")
+    print("regenerated the built-in catalog digests, docs/cli.md, docs/warnings.md, docs/validation.md, the "
+          "profile checks in docs/performance.md and the README's example report and validation claims")
 
 
 if __name__ == "__main__":

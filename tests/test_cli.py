@@ -146,7 +146,7 @@ def test_huge_inputs_are_refused_not_overflowed():
     one_line_error(base + ["--memory-model", "physical", "--kv-cache-memory-gib", "1e308"],
                    "--kv-cache-memory-gib must be a number from 0 to")
     one_line_error(base + ["--input-tokens", "8000", "--output-tokens", "1000"], "exceed --effective-context")
-    one_line_error(base + ["--input-tokens", "100", "--output-tokens", "100", "--comm-latency-us", "inf"],
+    one_line_error(base + ["--input-tokens", "100", "--output-tokens", "100", "--price-per-gpu-hour", "inf"],
                    "'inf' is not a valid float")
 
 

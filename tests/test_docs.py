@@ -57,6 +57,14 @@ def test_readme_validation_claims_are_what_the_tables_show():
             f"the README's {marker} claim is stale: python3 scripts/regen_docs.py"
 
 
+def test_performance_profile_checks_are_current():
+    import validation
+
+    text = (ROOT / "docs" / "performance.md").read_text()
+    assert f"<!-- profile-checks -->\n{validation.profile_checks()}\n<!-- /profile-checks -->" in text, \
+        "docs/performance.md's profile checks are stale: python3 scripts/regen_docs.py"
+
+
 def markdown_files():
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 

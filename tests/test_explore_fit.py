@@ -65,7 +65,7 @@ def test_fit_context_none_when_nothing_fits():
 
 def test_fit_context_with_a_workload_starts_at_the_workload():
     # a workload of 8,000 + 1,000 tokens needs at least 9,000 tokens of context; targets included
-    service = ServiceOptions(input_tokens=8000, output_tokens=1000, target_tpot_ms=30)
+    service = ServiceOptions(input_tokens=8000, output_tokens=1000, target_tpot_ms=200)
     answer = context_fit(1, service=service)
     assert answer.answer >= 9000 and answer.sizing.results.nodes_final <= 1
     longer = size(dataclasses.replace(answer.sizing.scenario, effective_context=answer.answer + 1), CATALOG)

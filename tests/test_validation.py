@@ -1,6 +1,7 @@
 """Predictions against published measurements (scripts/validation.py, docs/validation.md): vLLM's
-start-up figures for the physical memory model, decode TPOT for the performance model. The page
-is generated; a test fails when it is stale."""
+start-up figures for the physical memory model; published end-to-end runs for the performance
+model, the engine terms fitted on data/runs/fit/ only and the headline taken on data/runs/heldout/.
+The page is generated; a test fails when it is stale."""
 
 import json
 import statistics
@@ -40,17 +41,61 @@ def test_tokens_and_concurrency_from_the_reported_kv_memory(row):
     assert abs(concurrency - row["reported"]["max_concurrency"]) / row["reported"]["max_concurrency"] < 0.01
 
 
-def test_published_decode_measurements_median_error_at_most_25_percent():
-    errors = [abs(validation.error(validation.predict_tpot(row, CATALOG), row["tpot_ms"]))
-              for row in validation.load_perf_rows()]
-    assert len(errors) >= 8
-    assert statistics.median(errors) <= 0.25
+HELD_OUT = validation.predictions("heldout", CATALOG)
 
 
-def test_validation_rows_cover_two_gpu_types_and_two_models():
-    rows = validation.load_perf_rows()
-    assert len({CATALOG.server(r["server"]).gpu_model for r in rows}) >= 2
-    assert len({r["model"] for r in rows}) >= 2
+def gpu(p):
+    return CATALOG.server(p.run.server).gpu_model
+
+
+def is_moe(model):
+    from llm_sizing.model.layers import MixtureOfExperts
+
+    return any(isinstance(layer.ffn, MixtureOfExperts) for layer in CATALOG.model(model).architecture.layers)
+
+
+def test_the_held_out_runs_are_broad_enough():
+    # the issue's bar: at least 30 rows, 4 GPU types, 2 engines, dense and MoE models
+    assert len(HELD_OUT) >= 30
+    assert len({gpu(p) for p in HELD_OUT}) >= 4
+    assert len({p.run.engine for p in HELD_OUT}) >= 2
+    assert {is_moe(p.run.model) for p in HELD_OUT} == {True, False}
+
+
+def test_held_out_tpot_within_the_bounds():
+    errors = [p.tpot_error for p in HELD_OUT]
+    assert statistics.median(abs(e) for e in errors) <= 0.20
+    assert abs(statistics.median(errors)) <= 0.10
+    by_gpu = {}
+    for p in HELD_OUT:
+        by_gpu.setdefault(gpu(p), []).append(abs(p.tpot_error))
+    assert max(statistics.median(v) for v in by_gpu.values()) <= 0.30, by_gpu
+
+
+@pytest.mark.xfail(strict=True, reason="TTFT under load is not yet within 35% on the held-out runs "
+                                       "(docs/validation.md: SGLang on B200/B300 and the MI300-series queue far "
+                                       "more than the model); strict, so it says when it starts to pass")
+def test_held_out_ttft_under_load_within_35_percent():
+    errors = [abs(p.ttft_error) for p in HELD_OUT if p.ttft_error is not None]
+    assert len(errors) >= 30
+    assert statistics.median(errors) <= 0.35
+
+
+def test_fit_and_held_out_runs_come_from_different_sources():
+    fit = {run.source for run in validation.load_runs("fit")}
+    held = {run.source for run in validation.load_runs("heldout")}
+    assert fit and held and not fit & held
+    import build_profiles
+
+    assert build_profiles.FIT_RUNS == ROOT / "data" / "runs" / "fit"
+
+
+def test_runs_marked_not_fitted_change_no_term():
+    from llm_sizing.calibrate.runs import fit_engines
+
+    runs = validation.load_runs("fit")
+    assert any(run.not_fitted for run in runs)
+    assert fit_engines(runs, CATALOG).terms == fit_engines([r for r in runs if not r.not_fitted], CATALOG).terms
 
 
 def test_validation_doc_is_current():

@@ -6,11 +6,30 @@
     sizing.results.nodes_final  # 2
 """
 
-from .catalog import Catalog, ModelEntry, ServerEntry, StorageProfile, load_catalog
-from .errors import CatalogError, InputError, SizingError, UnknownNameError
-from .findings import Finding
-from .pipeline import Results, Sizing, size
-from .scenario import FitQuestion, PerfQuestion, PhysicalOptions, Scenario, ServiceOptions
+import importlib
+
+#: the public names and the modules that hold them, imported on first use (PEP 562) so that a
+#: command imports only what it runs (`perf` never loads the sizing pipeline)
+_EXPORTS = {
+    "Catalog": "catalog", "ModelEntry": "catalog", "ServerEntry": "catalog", "StorageProfile": "catalog",
+    "load_catalog": "catalog", "CatalogError": "errors", "InputError": "errors", "SizingError": "errors",
+    "UnknownNameError": "errors", "Finding": "findings", "Results": "pipeline", "Sizing": "pipeline",
+    "size": "pipeline", "FitQuestion": "scenario", "PerfQuestion": "scenario", "PhysicalOptions": "scenario",
+    "Scenario": "scenario", "ServiceOptions": "scenario",
+}
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

@@ -244,8 +244,9 @@ PERF_OPTIONS = _options(PerfQuestion, "perf") + _options(PhysicalOptions, "perf"
 @click.option("--json-only", is_flag=True, help="Print only the JSON document.")
 @click.pass_context
 def perf(ctx, catalog_dirs, json_only, **values):
-    """Time to first token, time per output token and throughput of one replica at a fixed batch
-    (a roofline per engine step: docs/performance.md).
+    """Time to first token, time per output token and throughput of one replica serving --batch
+    requests in flight (closed loop, as benchmark_serving) or one fixed batch (--mode fixed-batch),
+    operator by operator (docs/performance.md).
 
     \b
     Examples:
@@ -292,7 +293,7 @@ def catalog():
     """
 
 
-KIND_CHOICE = click.Choice(["models", "servers", "storage"])
+KIND_CHOICE = click.Choice(["models", "servers", "storage", "profiles"])
 
 
 @catalog.command("list")
@@ -397,6 +398,154 @@ def catalog_schema(kind):
     from .catalog import schema_text
 
     click.echo(schema_text(kind), nl=False)
+    return EXIT_OK
+
+
+@main.group()
+def calibrate():
+    """Measure this machine's GPU into a performance profile (ops), or fit the engine terms from
+    your own benchmark results (runs). Both write user catalog files: load them with --catalog DIR.
+
+    \b
+    Examples:
+      llm-sizing calibrate ops --server dgx200 --into ./my-catalog
+      llm-sizing calibrate ops --device cpu --plan tiny --into /tmp/cpu-catalog
+      llm-sizing calibrate runs my-runs.csv
+      llm-sizing calibrate runs result.json --model llama-3.1-8b --server hgx-h100 --engine vllm \\
+        --tensor-parallel 1 --into ./my-catalog
+    """
+
+
+def _target_dir(ctx, into, catalog_dirs):
+    from pathlib import Path
+
+    from .catalog.loader import user_catalog_dirs
+
+    targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
+    if not targets:
+        raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
+    return Path(targets[0]).expanduser()
+
+
+@calibrate.command("ops")
+@click.option("--device", default="cuda", show_default=True, metavar="DEVICE",
+              help="PyTorch device to measure: cuda, cuda:N (ROCm GPUs too) or cpu.")
+@click.option("--plan", type=click.Choice(["full", "tiny"]), default="full", show_default=True,
+              help="full: the shapes of the shared H200 measurements (a few minutes on a GPU); tiny: toy sizes "
+                   "(seconds, for a CPU or a smoke test).")
+@click.option("--server", metavar="NAME", help="Catalog server whose GPU this is: its datasheet peaks are what the "
+                                               "fractions are shares of, and its GPU model names the profile's. "
+                                               "Without it the measured ceilings serve as peaks.")
+@click.option("--name", metavar="NAME", help="Profile name (default: the server's profile name with '-local', "
+                                             "else 'local-<device>').")
+@click.option("--into", metavar="DIR", help="User catalog directory to write the profile to (default: the first "
+                                            "--catalog directory, else the first LLM_SIZING_CATALOG one).")
+@click.option("--force", is_flag=True, help="Replace an existing profile file of the same name.")
+@_catalog_option
+@click.pass_context
+def calibrate_ops(ctx, device, plan, server, name, into, force, catalog_dirs):
+    """Measure the operator classes on this machine (PyTorch: pip install 'llm-sizing[calibrate]')
+    and write a performance profile.
+
+    Method (the shared H200 measurements'): the median of replays of a CUDA graph, weights rotated
+    beyond the cache, random inputs. The profile carries its raw measurements; a server of the same
+    GPU model uses it once the directory is loaded (--catalog DIR), or name it with --profile.
+    """
+    from .calibrate.ops import PLANS, measure, open_device
+    from .calibrate.profiles import build_profile, peaks_from_ceilings
+    from .catalog import load_catalog
+    from .catalog.writer import target_path, write_document
+    from .render.calibrate import progress, render_ops
+
+    catalog = load_catalog(_dirs(ctx, catalog_dirs))
+    entry = catalog.server(server) if server else None
+    builtin = catalog.profile_for(entry) if entry is not None else None
+    directory = _target_dir(ctx, into, catalog_dirs)
+    if entry is not None:
+        default_name = f"{builtin.name}-local" if builtin else f"{entry.name}-local"
+    else:
+        default_name = f"local-{device.replace(':', '')}"
+    profile_name = name or default_name
+    target_path("profiles", directory, profile_name, overwrite=force)  # refused now, not after the measuring
+    chosen = PLANS[plan]
+    handle = open_device(device, chosen)
+    with progress(chosen.points, f"measuring on {device}") as advance:
+        measurements = measure(handle, advance)
+    if entry is not None:
+        from .calibrate.profiles import server_peaks
+
+        peaks, gpu_model = server_peaks(entry), entry.gpu_model
+        basis = f"the datasheet peaks of server '{entry.name}'"
+    else:
+        peaks, gpu_model = peaks_from_ceilings(measurements), measurements["meta"]["device"]
+        basis = "the measured ceilings (no --server given)"
+    profile = build_profile(measurements, profile_name, gpu_model, peaks,
+                            f"llm-sizing calibrate ops --plan {plan} on {measurements['meta']['device']}; "
+                            f"fractions of {basis}")
+    if builtin is not None and builtin.engines:
+        profile["engines"] = {engine: dict(terms, source=f"{terms.get('source', '')} (copied from profile "
+                                                         f"{builtin.name})")
+                              for engine, terms in builtin.engines.items()}
+    profile["measurements"] = measurements
+    path = write_document("profiles", {"profiles": [profile]}, directory, profile_name, overwrite=force)
+    click.echo(render_ops(measurements, profile, path), nl=False)
+    return EXIT_OK
+
+
+@calibrate.command("runs")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--model", metavar="NAME", help="For a vLLM benchmark result (which does not record it): the model.")
+@click.option("--server", metavar="NAME", help="For a vLLM benchmark result: the catalog server it ran on.")
+@click.option("--engine", type=click.Choice(["vllm", "sglang", "trtllm"]), help="For a vLLM benchmark result: "
+                                                                                 "the engine served.")
+@click.option("--tensor-parallel", type=StrictInt(), help="For a vLLM benchmark result: tensor-parallel size.")
+@click.option("--data-parallel", type=StrictInt(), help="For a vLLM benchmark result: data-parallel size.")
+@click.option("--expert-parallel", is_flag=True, default=None, help="For a vLLM benchmark result: experts "
+                                                                    "sharded by expert parallelism.")
+@click.option("--kv-precision", type=click.Choice(["bf16", "fp8"]), help="For a vLLM benchmark result: the KV "
+                                                                          "cache precision.")
+@click.option("--per-gpu", is_flag=True, help="Also fit terms per engine and GPU where that pair has 3 runs or more "
+                                             "(default: per engine, over every GPU).")
+@click.option("--into", metavar="DIR", help="Write the profiles of the runs' GPUs with the fitted terms to this user "
+                                            "catalog directory.")
+@click.option("--force", is_flag=True, help="Replace existing profile files of the same names.")
+@click.option("--json-only", is_flag=True, help="Print only the JSON document.")
+@_catalog_option
+@click.pass_context
+def calibrate_runs(ctx, files, model, server, engine, tensor_parallel, data_parallel, expert_parallel, kv_precision,
+                   per_gpu, into, force, json_only, catalog_dirs):
+    """Fit the engine terms (per-step overhead, per-sequence cost, request overhead) from measured
+    end-to-end runs, and print how well the model then predicts them, each source's runs predicted
+    with terms fitted on the other sources (leave-one-source-out).
+
+    FILE: a runs file of the project (JSON, data/runs/), a CSV with the same column names
+    (docs/performance.md, "Calibrating from runs"), or the JSON that vLLM's serving benchmark
+    writes with --save-result (give its setup: --model, --server, --engine, --tensor-parallel ...).
+    """
+    from .calibrate.runs import calibrate as fit_runs, profiles_with_terms, read_runs
+    from .catalog import load_catalog
+    from .catalog.writer import write_document
+    from .render.calibrate import calibration_dict, render_calibration
+    from .render.json import dumps
+
+    setup = {key: value for key, value in (("model", model), ("server", server), ("engine", engine),
+                                           ("tensor_parallel", tensor_parallel), ("data_parallel", data_parallel),
+                                           ("expert_parallel", expert_parallel), ("kv_precision", kv_precision))
+             if value is not None}
+    catalog = load_catalog(_dirs(ctx, catalog_dirs))
+    runs = [run for path in files for run in read_runs(path, **setup)]
+    result = fit_runs(runs, catalog, per_gpu)
+    written = []
+    if into or force:
+        directory = _target_dir(ctx, into, catalog_dirs)
+        gpus = {catalog.server(run.server).gpu_model for run in runs}
+        for document in profiles_with_terms(catalog, result.fit, gpus):
+            name = document["profiles"][0]["name"]
+            written.append(str(write_document("profiles", document, directory, name, overwrite=force)))
+    if json_only:
+        click.echo(dumps(calibration_dict(result, catalog, written)))
+    else:
+        click.echo(render_calibration(result, catalog, written), nl=False)
     return EXIT_OK
 
 

@@ -73,6 +73,11 @@ KINDS: tuple[FindingKind, ...] = (
                 "the parameter count leaves part of the checkpoint out (a vision encoder, multi-token-prediction "
                 "layers), or the parameters could not be split by component",
                 "give the checkpoint's size with --weights-gib"),
+    FindingKind("SLOW_DECODE_AT_MEMORY_PACKING", "warning", "latency",
+                "with every session memory holds decoding at the context used, one session gets fewer than 10 "
+                "tokens a second (slower than a person reads): the node count memory gives is not one to serve on",
+                "set a latency target (--target-tpot-ms 100 and a workload), or plan the node count the message "
+                "names"),
     FindingKind("SLO_UNREACHABLE", "error", "latency",
                 "even one session per replica misses `--target-tpot-ms` / `--target-ttft-ms` on the layout; "
                 "node counts are null and the exit status is 1",
@@ -183,6 +188,23 @@ def physical_findings(plan) -> list[Finding]:
         found.append(Finding("WEIGHTS_NOT_FULLY_COUNTED", "info", f"weights: {note}",
                              "give the checkpoint's size with --weights-gib for an exact figure", {"note": note}))
     return found
+
+
+def slow_decode_at_memory_packing(tokens_per_s: float, tpot_ms: float, sessions_per_node: int, context_tokens: int,
+                                  readable_nodes, reading_tokens_per_s: float) -> list[Finding]:
+    if tokens_per_s >= reading_tokens_per_s:
+        return []
+    nodes = (f"about {readable_nodes} node(s) decode at {reading_tokens_per_s:g} tokens/s per session"
+             if readable_nodes else "no batch reaches it on this layout")
+    return [Finding(
+        "SLOW_DECODE_AT_MEMORY_PACKING", "warning",
+        f"at the memory packing ({sessions_per_node:,} sessions per node, {context_tokens:,} tokens each) a session "
+        f"decodes at {tokens_per_s:,.1f} tokens/s (TPOT {tpot_ms:,.1f} ms), slower than a person reads "
+        f"({reading_tokens_per_s:g} tokens/s)",
+        f"set a latency target (--input-tokens, --output-tokens, --target-tpot-ms {1e3 / reading_tokens_per_s:g}); "
+        f"{nodes}",
+        {"tokens_per_s_per_session": tokens_per_s, "tpot_ms": tpot_ms, "sessions_per_node": sessions_per_node,
+         "nodes_for_reading_speed": readable_nodes})]
 
 
 def slo_unreachable(batch_per_replica: int, target_tpot_ms, target_ttft_ms) -> list[Finding]:

@@ -1,6 +1,7 @@
-"""PerfQuestion + Catalog -> ReplicaPerformance: one replica of a fixed layout decoding a fixed batch
-(`llm-sizing perf`), with the memory plan of that layout at the workload's context (does the batch
-fit?). Pure, like the pipeline."""
+"""PerfQuestion + Catalog -> ReplicaPerformance: one replica of a fixed layout serving a batch
+(`llm-sizing perf`): in a closed loop of `batch` requests in flight (as serving benchmarks measure
+it), or as one fixed batch prefilled then decoded together; with the memory plan of that layout at
+the workload's context (does the batch fit?). Pure, like the pipeline."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .scenario import PerfQuestion
-from .stages.latency.roofline import Efficiency, Performance, evaluate
+from .stages.latency.engines import EngineTerms, engine_terms
+from .stages.latency.serving import ServingPerformance, closed_loop, fixed_batch
 from .stages.memory.layout import Layout
 from .stages.memory.physical import PhysicalPlan, plan_physical
+
+MODES = {"closed-loop": closed_loop, "fixed-batch": fixed_batch}
 
 
 @dataclass(frozen=True)
@@ -19,8 +23,9 @@ class ReplicaPerformance:
     model: object  # catalog.ModelEntry
     server: object  # catalog.ServerEntry
     layout: Layout
-    efficiency: Efficiency
-    performance: Performance
+    profile: object  # stages.latency.profile.Profile
+    engine: EngineTerms
+    performance: ServingPerformance
     memory: PhysicalPlan  # the layout's plan at input + output tokens of context
 
     @property
@@ -34,12 +39,18 @@ def replica_performance(question: PerfQuestion, catalog) -> ReplicaPerformance:
     if context > model.max_position_embeddings:
         raise InputError(f"--input-tokens + --output-tokens ({context:,}) exceed {model.name}'s "
                          f"max_position_embeddings ({model.max_position_embeddings:,})")
+    entry = catalog.profile_for(server, question.service.profile)
+    if entry is None:
+        raise InputError(f"server '{server.name}' has no performance profile (GPU {server.gpu_model or 'unnamed'}): "
+                         f"give --profile NAME, or run llm-sizing calibrate ops on it")
     physical, service = question.physical, question.service
     layout = Layout(physical.tensor_parallel, physical.pipeline_parallel, physical.data_parallel,
                     physical.expert_parallel)
     plan = plan_physical(model, server, physical, layout, context, question.kv_bytes_per_element, question.paging)
-    efficiency = Efficiency(service.mbu, service.mfu, service.comm_latency_us, service.layer_overhead_us)
-    performance = evaluate(model, server, plan.weight_components, layout, question.kv_bytes_per_element,
-                           question.batch, service.input_tokens, service.output_tokens,
-                           question.max_num_batched_tokens, efficiency)
-    return ReplicaPerformance(question, model, server, layout, efficiency, performance, plan)
+    profile = entry.typed
+    engine = engine_terms(service.engine, profile)
+    link = (server.scaleup_bandwidth_per_gpu_gb_s or 0) / 2
+    performance = MODES[question.mode](model.architecture, layout, plan.weight_components, profile, engine,
+                                       question.kv_bytes_per_element, question.batch, service.input_tokens,
+                                       service.output_tokens, question.max_num_batched_tokens, link)
+    return ReplicaPerformance(question, model, server, layout, profile, engine, performance, plan)

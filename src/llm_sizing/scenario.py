@@ -38,6 +38,10 @@ def _choices(registry: str) -> Callable[[], Sequence[str]]:
             from .stages.kv import ACCOUNTING
 
             return tuple(ACCOUNTING)
+        if registry == "engine":
+            from .stages.latency.engines import ENGINES
+
+            return tuple(ENGINES)
         if registry == "memory_model":
             from .stages.memory import MEMORY_MODELS
 
@@ -174,7 +178,7 @@ class PhysicalOptions:
 
 @dataclass(frozen=True)
 class ServiceOptions:
-    """Workload shape, service targets, efficiency factors and price (docs/performance.md)."""
+    """Workload shape, service targets, the engine and the profile, and price (docs/performance.md)."""
 
     input_tokens: Optional[int] = option(None, flag="--input-tokens", kind="count", low=1, high=MAX_CONTEXT_TOKENS,
                                          unit="tokens", metavar="TOKENS",
@@ -189,18 +193,12 @@ class ServiceOptions:
     target_ttft_ms: Optional[float] = option(None, flag="--target-ttft-ms", kind="number", low=0, high=MAX_MS,
                                              low_open=True, unit="milliseconds", metavar="MS", commands=("size",),
                                              help="Service target: time to first token.")
-    mfu: float = option(0.60, flag="--mfu", kind="number", low=0, high=1, low_open=True, metavar="RATIO",
-                        unit="share of the datasheet peak", default_text="0.60",
-                        help="Share of the datasheet dense TFLOPS the kernels reach.")
-    mbu: float = option(0.80, flag="--mbu", kind="number", low=0, high=1, low_open=True, metavar="RATIO",
-                        unit="share of the datasheet peak", default_text="0.80",
-                        help="Share of the datasheet HBM bandwidth decode reaches.")
-    comm_latency_us: float = option(10.0, flag="--comm-latency-us", kind="number", low=0, high=MAX_MS,
-                                    unit="microseconds", metavar="US", default_text="10",
-                                    help="Fixed cost of one tensor-parallel all-reduce, microseconds.")
-    layer_overhead_us: float = option(40.0, flag="--layer-overhead-us", kind="number", low=0, high=MAX_MS,
-                                      unit="microseconds", metavar="US", default_text="40",
-                                      help="Fixed cost of one decoder layer per engine step, microseconds.")
+    engine: str = option("vllm", flag="--engine", kind="choice", choices=_choices("engine"),
+                         help="Serving engine whose per-step terms the latency model adds (fitted per engine and "
+                              "GPU: llm-sizing calibrate runs).")
+    profile: Optional[str] = option(None, flag="--profile", kind="name", metavar="NAME",
+                                    help="Performance profile to price operators with, instead of the one for the "
+                                         "server's GPU (llm-sizing catalog list --kind profiles).")
     price_per_gpu_hour_usd: Optional[float] = option(None, flag="--price-per-gpu-hour", kind="number", low=0,
                                                      high=10**6, unit="USD", metavar="USD", commands=("size",),
                                                      help="Price of one GPU-hour, for cost per hour and per million "
@@ -340,7 +338,7 @@ class PerfQuestion:
                         help="Model: catalog name, config.json path, or hf:ORG/NAME.")
     server: str = option(flag="--server", kind="name", metavar="NAME", help="Server: catalog name.")
     batch: int = option(flag="--batch", kind="count", low=1, high=MAX_CONCURRENCY, unit="sessions",
-                        metavar="SESSIONS", help="Sessions decoding together in one replica.")
+                        metavar="SESSIONS", help="Requests one replica serves at once (see --mode).")
     kv_precision: str = option("fp8", flag="--kv-precision", kind="choice", choices=_choices("kv_precision"),
                                help="KV cache element type.")
     max_num_batched_tokens: int = option(8192, flag="--max-num-batched-tokens", kind="count", low=1,
@@ -348,6 +346,9 @@ class PerfQuestion:
                                          help="Tokens the engine schedules per step (prefill chunk + decode).")
     block_size: int = option(16, flag="--block-size", kind="count", low=1, high=2**20, unit="tokens per block",
                              metavar="TOKENS", help="Tokens per KV block (vLLM --block-size).")
+    mode: str = option("closed-loop", flag="--mode", kind="choice", choices=lambda: ("closed-loop", "fixed-batch"),
+                       help="closed-loop: --batch requests kept in flight, each replaced when it ends (as serving "
+                            "benchmarks run); fixed-batch: one batch prefilled, then decoded together.")
     physical: PhysicalOptions = PhysicalOptions()
     service: ServiceOptions = ServiceOptions()
 

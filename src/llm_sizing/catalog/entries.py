@@ -17,9 +17,9 @@ class _Entry:
     def from_dict(cls, data: Mapping[str, Any], origin: str):
         values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
         values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
-        for key in ("config", "hf_quant_config"):  # private copies, so the entry stays a value
-            if values.get(key) is not None:
-                values[key] = json.loads(json.dumps(values[key]))
+        for key, value in values.items():  # private copies of nested documents, so the entry stays a value
+            if isinstance(value, dict):
+                values[key] = json.loads(json.dumps(value))
         return cls(**values, origin=origin)
 
     def problems(self) -> list[tuple[str, str]]:
@@ -91,6 +91,7 @@ class ServerEntry(_Entry):
     node_power_kw: Optional[float] = None
     price_per_gpu_hour_usd: Optional[float] = None
     gpu_model: Optional[str] = None
+    profile: Optional[str] = None  # the performance profile (catalog kind `profiles`); default: by gpu_model
     aliases: tuple[str, ...] = ()
     display_name: Optional[str] = None
     origin: str = field(default="", compare=False)
@@ -123,6 +124,58 @@ class StorageProfile(_Entry):
     kind = "storage"
 
 
-ENTRY_TYPES = {"models": ModelEntry, "servers": ServerEntry, "storage": StorageProfile}
+@dataclass(frozen=True)
+class PerformanceProfile(_Entry):
+    """One GPU's efficiency per operator class and its engines' per-step terms (schema: profiles;
+    formulas: stages/latency/profile.py, docs/performance.md)."""
+
+    name: str
+    gpu_model: str
+    status: str  # "measured" | "estimate"
+    source: str
+    peaks: Mapping[str, Any]
+    launch_us: Mapping[str, Any]
+    elementwise: Mapping[str, Any]
+    gemm: Mapping[str, Any]
+    grouped_gemm: Mapping[str, Any]
+    decode_attention: Mapping[str, Any]
+    prefill_attention: Mapping[str, Any]
+    collectives: Mapping[str, Any]
+    engines: Optional[Mapping[str, Any]] = None
+    derived_from: Optional[str] = None
+    measured: str = ""
+    measurements: Optional[Mapping[str, Any]] = field(default=None, compare=False, repr=False)
+    aliases: tuple[str, ...] = ()
+    display_name: Optional[str] = None
+    origin: str = field(default="", compare=False)
+
+    kind = "profiles"
+
+    @cached_property
+    def typed(self):
+        """The profile with its tables as numbers, ready to price operators."""
+        from ..stages.latency.profile import profile_of
+
+        return profile_of(self)
+
+    def problems(self) -> list[tuple[str, str]]:
+        for name, table in self.gemm.items():
+            rows, columns = len(table["weight_bytes"]), len(table["tokens"])
+            for key in ("memory_fraction", "compute_fraction"):
+                grid = table[key]
+                if len(grid) != rows or any(len(row) != columns for row in grid):
+                    return [("gemm", f"{name}.{key} must have {rows} rows of {columns} fractions (weight sizes x "
+                                     f"tokens)")]
+        grouped = self.grouped_gemm["bf16"]
+        if not len(grouped["rows_per_expert"]) == len(grouped["memory_fraction"]) == len(grouped["compute_fraction"]):
+            return [("grouped_gemm", "bf16.rows_per_expert, memory_fraction and compute_fraction must be as long")]
+        if len(self.decode_attention["batch"]) != len(self.decode_attention["memory_fraction"]):
+            return [("decode_attention", "batch and memory_fraction must be as long")]
+        return []
+
+
+ENTRY_TYPES = {"models": ModelEntry, "servers": ServerEntry, "storage": StorageProfile,
+               "profiles": PerformanceProfile}
 #: the singular noun for messages ("unknown model 'x'")
-KIND_NOUN = {"models": "model", "servers": "server", "storage": "storage profile"}
+KIND_NOUN = {"models": "model", "servers": "server", "storage": "storage profile",
+             "profiles": "performance profile"}

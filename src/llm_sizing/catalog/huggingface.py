@@ -153,13 +153,6 @@ def entry_file_document(entry: ModelEntry) -> dict:
 
 
 def write_entry(entry: ModelEntry, directory: Path, overwrite: bool = False) -> Path:
-    target = Path(directory) / "models" / f"{entry.name.replace('/', '--')}.json"
-    if target.exists() and not overwrite:
-        raise CatalogError(f"{target}: already exists; pass --force to replace it")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(entry_file_document(entry), indent=2, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"{directory}: cannot write the catalog entry there: {exc.strerror or exc}") from None
-    return target
+    from .writer import write_document
+
+    return write_document("models", entry_file_document(entry), directory, entry.name, overwrite)

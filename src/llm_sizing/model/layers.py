@@ -1,7 +1,9 @@
 """A decoder layer is a token mixer (attention of some kind, or a recurrent mixer) and a feed-forward
 block (dense MLP, mixture of experts, or none). One small frozen class per kind; each says what
 caches it keeps (`caches`, KV specs from `caches.py`), what parameters it has by component
-(`parameters()`), and what tensor-parallel degrees it allows (`tensor_parallel_problems`).
+(`parameters()`), what tensor-parallel degrees it allows (`tensor_parallel_problems`), and which
+operators one GPU runs for it in an engine step (`ops(step, shard, weights)`, operators.py;
+`weights.of(component)` gives the checkpoint's bytes per parameter and tensor-core path).
 Shapes come from the model's config.json, read once by `architecture.py`; a kind whose shapes
 the config does not give holds the reason (`problem`) and refuses to count its parameters.
 Formulas per component: docs/weights.md.
@@ -14,6 +16,8 @@ from typing import Optional, Union
 
 from ..errors import ArchitectureError
 from .caches import ChunkedLocal, FullAttention, MlaLatent, RecurrentState, SharedKv, SlidingWindow, SparseIndexer
+from .operators import (ACTIVATION_BYTES, Collective, DecodeAttention, Elementwise, Gemm, GroupedGemm,
+                        PrefillAttention, Shard, Step, allreduce, norm)
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,39 @@ class Attention:
             problems.append(f"tensor parallel {tp} neither divides nor is a multiple of the {self.kv_heads} KV heads")
         return problems
 
-    def attention_flops_per_token(self, context: int) -> float:
-        return self.cache.attention_flops_per_token(context, self.q_heads)
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        tokens, hidden, d = step.tokens, self.hidden, self.head_dim
+        q_heads, kv_heads = self.q_heads // shard.tp, max(1, self.kv_heads // shard.tp)
+        width, precision = weights.of("attention")
+        ops = [norm("input_norm", tokens, hidden),
+               Gemm("qkv_proj", tokens, hidden, (q_heads * (2 if self.output_gate else 1) + 2 * kv_heads) * d, width,
+                    precision)]
+        if self.qk_norm != "none":
+            ops.append(Elementwise("qk_norm", 2 * tokens * (q_heads + kv_heads) * d * ACTIVATION_BYTES))
+        cache = self.cache.shard(shard.tp)
+        ops.append(Elementwise("rope_and_cache_write", 2 * tokens * (q_heads + kv_heads) * d * ACTIVATION_BYTES
+                               + tokens * cache.bytes_per_token(step.kv_bytes)))
+        ops += attention_core(self.caches, step, shard, q_heads)
+        ops.append(Gemm("o_proj", tokens, q_heads * d, hidden, width, precision))
+        return ops + allreduce("attention_allreduce", tokens, hidden, shard)
+
+
+def attention_core(caches, step: Step, shard: Shard, q_heads: int) -> list:
+    """The attention of the decoding sequences (reading each cache of the layer) and of the prompt
+    chunk (causal over its prefix and itself), for one rank's `q_heads` query heads."""
+    ops = []
+    for cache in caches:
+        rank_cache = cache.shard(shard.tp)
+        if step.decode:
+            ops.append(DecodeAttention(f"attention.{cache.kind}", step.decode,
+                                       step.decode * rank_cache.decode_read_bytes(step.decode_context, step.kv_bytes),
+                                       step.decode * cache.attention_flops_per_token(step.decode_context, q_heads)))
+        if step.prefill:
+            middle = step.prefill_start + step.prefill // 2
+            ops.append(PrefillAttention(f"prefill_attention.{cache.kind}",
+                                        step.prefill * cache.attention_flops_per_token(middle, q_heads),
+                                        rank_cache.decode_read_bytes(step.prefill_start + step.prefill, step.kv_bytes)))
+    return ops
 
 
 @dataclass(frozen=True)
@@ -131,8 +166,47 @@ class MlaAttention:
     def tensor_parallel_problems(self, tp: int) -> list[str]:
         return [f"tensor parallel {tp} does not divide the {self.q_heads} attention heads"] if self.q_heads % tp else []
 
-    def attention_flops_per_token(self, context: int) -> float:
-        return sum(cache.attention_flops_per_token(context, self.q_heads) for cache in self.caches)
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        """vLLM's MLA with the up-projections absorbed: q (through q_lora), the latent kv_a, W_UK on the
+        queries, attention over the latent (and the V3.2 indexer's keys), W_UV, o_proj."""
+        _refuse(self.problem)
+        tokens, hidden, heads = step.tokens, self.hidden, self.q_heads // shard.tp
+        nope, rope, v_dim, rank = self.qk_nope_head_dim, self.cache.qk_rope_head_dim, self.v_head_dim, \
+            self.cache.kv_lora_rank
+        width, precision = weights.of("attention")
+        down_width, down_precision = weights.of("attention_mla_down")
+        ops = [norm("input_norm", tokens, hidden)]
+        if self.q_lora_rank:
+            ops += [Gemm("q_a_proj", tokens, hidden, self.q_lora_rank, down_width, down_precision),
+                    norm("q_a_norm", tokens, self.q_lora_rank),
+                    Gemm("q_b_proj", tokens, self.q_lora_rank, heads * (nope + rope), width, precision)]
+        else:
+            ops.append(Gemm("q_proj", tokens, hidden, heads * (nope + rope), width, precision))
+        ops += [Gemm("kv_a_proj", tokens, hidden, rank + rope, down_width, down_precision),
+                Elementwise("kv_norm_rope_and_cache_write", 2 * tokens * (rank + rope) * ACTIVATION_BYTES
+                            + tokens * self.cache.bytes_per_token(step.kv_bytes)),
+                Gemm("q_absorb_w_uk", tokens, nope, heads * rank, width, precision)]
+        if self.indexer is not None:
+            index_dim, index_heads = self.indexer.index_head_dim, self.index_q_heads
+            ops.append(Gemm("indexer_proj", tokens, self.q_lora_rank or hidden, index_heads * index_dim + index_dim
+                            + index_heads, down_width, down_precision))
+        ops += attention_core(self.caches, step, shard, heads)
+        ops += [Gemm("w_uv", tokens, rank, heads * v_dim, width, precision),
+                Gemm("o_proj", tokens, heads * v_dim, hidden, width, precision)]
+        return ops + allreduce("attention_allreduce", tokens, hidden, shard)
+
+
+def recurrent_ops(prefix: str, step: Step, shard: Shard, state_bytes: int, state_elements: int,
+                  inner: int) -> list:
+    """A recurrent mixer's state: decoding sequences read and write it once a token; a prompt chunk
+    runs the chunked scan (about 6 FLOPs per state element per token, compute-bound) and writes it."""
+    ops = []
+    rank_state, rank_elements = state_bytes / shard.tp, state_elements / shard.tp
+    if step.decode:
+        ops.append(Elementwise(f"{prefix}_state_update", step.decode * 2 * rank_state, 4.0 * step.decode * rank_elements))
+    if step.prefill:
+        ops.append(PrefillAttention(f"{prefix}_chunked_scan", 6.0 * step.prefill * rank_elements, rank_state))
+    return ops + [Elementwise(f"{prefix}_gated_norm", 3 * step.tokens * inner / shard.tp * ACTIVATION_BYTES)]
 
 
 @dataclass(frozen=True)
@@ -165,8 +239,20 @@ class Mamba2:
     def tensor_parallel_problems(self, tp: int) -> list[str]:
         return []
 
-    def attention_flops_per_token(self, context: int) -> float:
-        return self.cache.attention_flops_per_token(context, 0)
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        tokens, hidden, tp = step.tokens, self.hidden, shard.tp
+        inner = self.heads * self.head_dim
+        conv_dim = inner + 2 * self.groups * self.state
+        width, precision = weights.of("mamba")
+        ssm = {name: (n, w) for name, n, w in self.cache.tensors}
+        ops = [norm("input_norm", tokens, hidden),
+               Gemm("in_proj", tokens, hidden, (2 * inner + 2 * self.groups * self.state + self.heads) // tp, width,
+                    precision),
+               Elementwise("conv1d", 2 * tokens * conv_dim / tp * ACTIVATION_BYTES
+                           + 2 * step.decode * ssm["conv"][0] * ssm["conv"][1] / tp)]
+        ops += recurrent_ops("ssm", step, shard, ssm["ssm"][0] * ssm["ssm"][1], ssm["ssm"][0], inner)
+        ops.append(Gemm("out_proj", tokens, inner // tp, hidden, width, precision))
+        return ops + allreduce("mixer_allreduce", tokens, hidden, shard)
 
 
 @dataclass(frozen=True)
@@ -197,8 +283,18 @@ class GatedDeltaNet:
     def tensor_parallel_problems(self, tp: int) -> list[str]:
         return []
 
-    def attention_flops_per_token(self, context: int) -> float:
-        return self.cache.attention_flops_per_token(context, 0)
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        tokens, hidden, tp = step.tokens, self.hidden, shard.tp
+        key, value = self.k_heads * self.k_dim, self.v_heads * self.v_dim
+        width, precision = weights.of("linear_attention")
+        tensors = {name: (n, w) for name, n, w in self.cache.tensors}
+        ops = [norm("input_norm", tokens, hidden),
+               Gemm("in_proj", tokens, hidden, (2 * key + 2 * value + 2 * self.v_heads) // tp, width, precision),
+               Elementwise("conv1d", 2 * tokens * (2 * key + value) / tp * ACTIVATION_BYTES
+                           + 2 * step.decode * tensors["conv"][0] * tensors["conv"][1] / tp)]
+        ops += recurrent_ops("delta_rule", step, shard, tensors["ssm"][0] * tensors["ssm"][1], tensors["ssm"][0], value)
+        ops.append(Gemm("out_proj", tokens, value // tp, hidden, width, precision))
+        return ops + allreduce("mixer_allreduce", tokens, hidden, shard)
 
 
 # ---- feed-forward blocks --------------------------------------------------------------------------
@@ -215,6 +311,31 @@ class DenseMlp:
 
     def parameters(self) -> list[Component]:
         return [Component("mlp", (3 if self.gated else 2) * self.hidden * self.intermediate, "tp")]
+
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        return mlp_ops("mlp", step.tokens, self.hidden, self.intermediate // shard.tp, self.gated, weights.of("mlp"),
+                       shard, with_norm=True)
+
+
+def mlp_ops(prefix: str, tokens: float, hidden: int, intermediate: int, gated: bool, weights: tuple, shard: Shard,
+            with_norm: bool) -> list:
+    """A (gated) MLP on one rank's slice of `intermediate`: up (gate and up fused), activation, down,
+    the all-reduce of the row-parallel down projection."""
+    width, precision = weights
+    ops = [norm("post_attention_norm", tokens, hidden)] if with_norm else []
+    ops += [Gemm(f"{prefix}.gate_up" if gated else f"{prefix}.up", tokens, hidden, (2 if gated else 1) * intermediate,
+                 width, precision),
+            Elementwise(f"{prefix}.activation", 3 * tokens * intermediate * ACTIVATION_BYTES),
+            Gemm(f"{prefix}.down", tokens, intermediate, hidden, width, precision)]
+    return ops + allreduce(f"{prefix}_allreduce", tokens, hidden, shard) if with_norm else ops
+
+
+def touched_fraction(experts: int, per_token: int, tokens: float) -> float:
+    """Expected share of a layer's experts that `tokens` tokens, each routed to `per_token` of them
+    uniformly, touch: 1 - (1 - k/E)^T."""
+    if not experts or per_token >= experts:
+        return 1.0
+    return 1.0 - (1.0 - per_token / experts) ** tokens
 
 
 @dataclass(frozen=True)
@@ -248,6 +369,37 @@ class MixtureOfExperts:
                                  + (hidden if self.shared_gate else 0), "tp"))
         return out
 
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        """Router, the routed tokens' expert GEMMs on this GPU's experts (whole experts under expert
+        parallelism, a 1 / (tp x dp) slice of every expert otherwise), shared experts, the exchange."""
+        _refuse(self.problem)
+        tokens, routed, hidden, k = step.tokens, step.routed_tokens, self.hidden, self.experts_per_token
+        over = shard.experts_over
+        width, precision = weights.of("experts")
+        touched = self.experts * touched_fraction(self.experts, k, routed)
+        if shard.expert_parallel:
+            local_touched, rows, slice_width = touched / over, routed * k / over, self.expert_intermediate
+        else:
+            local_touched, rows, slice_width = touched, routed * k, self.expert_intermediate / over
+        expert_params = 3 * hidden * slice_width
+        router_width, router_precision = weights.of("router")
+        ops = [norm("post_attention_norm", tokens, hidden),
+               Gemm("router", tokens, hidden, self.experts, router_width, router_precision),
+               Elementwise("topk", tokens * self.experts * 4)]
+        if shard.dp > 1:  # the data-parallel attention ranks' tokens gathered to every expert GPU
+            ops.append(Collective("moe_dispatch", routed * hidden * ACTIVATION_BYTES, over, "alltoall"))
+        ops += [GroupedGemm("experts", local_touched, expert_params * width, rows, expert_params, hidden,
+                            int(slice_width), precision),
+                Elementwise("experts.activation", 3 * rows * slice_width * ACTIVATION_BYTES)]
+        if self.shared_intermediate:
+            ops += mlp_ops("shared_experts", tokens, hidden, self.shared_intermediate // shard.tp, True,
+                           weights.of("shared_experts"), shard, with_norm=False)
+        if shard.dp > 1:
+            ops.append(Collective("moe_combine", routed * hidden * ACTIVATION_BYTES, over, "alltoall"))
+        else:
+            ops += allreduce("moe_allreduce", tokens, hidden, shard)
+        return ops
+
 
 @dataclass(frozen=True)
 class NoFfn:
@@ -256,6 +408,9 @@ class NoFfn:
     kind = "none"
 
     def parameters(self) -> list[Component]:
+        return []
+
+    def ops(self, step: Step, shard: Shard, weights) -> list:
         return []
 
 
@@ -269,6 +424,9 @@ class UncountedFfn:
 
     def parameters(self) -> list[Component]:
         raise ArchitectureError(self.problem)
+
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        raise ArchitectureError(self.problem.replace("count the weights", "list the operators"))
 
 
 @dataclass(frozen=True)
@@ -284,8 +442,8 @@ class NoMixer:
     def tensor_parallel_problems(self, tp: int) -> list[str]:
         return []
 
-    def attention_flops_per_token(self, context: int) -> float:
-        return 0.0
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        return []
 
 
 @dataclass(frozen=True)
@@ -296,3 +454,6 @@ class Layer:
     @property
     def caches(self) -> tuple:
         return self.mixer.caches
+
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        return self.mixer.ops(step, shard, weights) + self.ffn.ops(step, shard, weights)

@@ -8,14 +8,28 @@ from typing import Sequence
 from .json import entry_dict
 
 
+def _model_facts(entry) -> str:
+    counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
+    return f"{entry.num_hidden_layers} layers ({counts}), max context {entry.max_position_embeddings:,}"
+
+
+def _profile_facts(entry) -> str:
+    derived = f" from {entry.derived_from}" if entry.derived_from else ""
+    return f"{entry.gpu_model}: {entry.status}{derived}; engines: {', '.join(entry.engines or {}) or 'none fitted'}"
+
+
+#: the key figures of each kind of entry
+FACTS = {
+    "models": _model_facts,
+    "servers": lambda e: f"{e.gpus_per_node} x {e.hbm_per_gpu_gb:g} GB = {e.hbm_total_gb:g} GB HBM",
+    "storage": lambda e: (f"{e.type}, {e.read_iops:,}/{e.write_iops:,} IOPS, "
+                          f"{e.read_throughput_gb_s:g}/{e.write_throughput_gb_s:g} GB/s"),
+    "profiles": _profile_facts,
+}
+
+
 def _facts(entry) -> str:
-    if entry.kind == "models":
-        counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
-        return f"{entry.num_hidden_layers} layers ({counts}), max context {entry.max_position_embeddings:,}"
-    if entry.kind == "servers":
-        return f"{entry.gpus_per_node} x {entry.hbm_per_gpu_gb:g} GB = {entry.hbm_total_gb:g} GB HBM"
-    return (f"{entry.type}, {entry.read_iops:,}/{entry.write_iops:,} IOPS, "
-            f"{entry.read_throughput_gb_s:g}/{entry.write_throughput_gb_s:g} GB/s")
+    return FACTS[entry.kind](entry)
 
 
 def render_catalog_table(catalog, kinds: Sequence[str]) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json as _json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..pipeline import Sizing
 from ..units import bytes_to_gib
 from .commands import sglang_command, vllm_command
+
+if TYPE_CHECKING:  # annotations only: rendering never runs the pipeline
+    from ..pipeline import Sizing
 
 CARD_KEYS = ("kv_per_session_gib", "kv_total_tib", "sessions_per_node", "nodes_minimum", "nodes_with_headroom",
              "nodes_final")
@@ -140,8 +142,6 @@ def memory_dict(sizing: Sizing) -> dict[str, Any]:
 
 def sizing_dict(sizing: Sizing) -> dict[str, Any]:
     scenario, final = sizing.scenario, sizing.final_capacity
-    latency = sizing.latency
-    performance = latency.performance if latency is not None else None
     return {
         "tool": {"name": "llm-sizing", "version": __version__},
         "inputs": {
@@ -181,7 +181,7 @@ def sizing_dict(sizing: Sizing) -> dict[str, Any]:
         "results": {k: v for k, v in dataclasses.asdict(sizing.results).items() if v is not None or k in CARD_KEYS},
         **MEMORY_BLOCKS[sizing.memory.name](sizing),
         "cost": dataclasses.asdict(sizing.cost),
-        **({"performance": perf_block(performance, sizing)} if performance is not None else {}),
+        **({"performance": latency_dict(sizing)} if sizing.latency is not None else {}),
         "feasible": sizing.feasible,
         "warnings": [finding_dict(finding) for finding in sizing.findings],
     }
@@ -207,34 +207,73 @@ def fit_dict(fit) -> dict[str, Any]:
     return {"question": fit.unknown, "nodes": fit.nodes, key: fit.answer, "reason": fit.reason}
 
 
-def _step_dict(step) -> dict[str, Any]:
-    return {"memory_ms": step.memory_ms, "compute_ms": step.compute_ms, "overhead_ms": step.overhead_ms,
-            "communication_ms": step.communication_ms, "total_ms": step.total_ms, "bound": step.bound}
+def step_dict(step) -> dict[str, Any]:
+    """One engine step: its operators (name, class, count, kernels, bytes, FLOPs, ms, bound, efficiency),
+    the GPU time (operators and launches), the engine's CPU share and the total."""
+    shape = step.step
+    return {
+        "tokens": {"decode": shape.decode, "decode_context": shape.decode_context, "prefill": shape.prefill,
+                   "prefill_start": shape.prefill_start},
+        "ops": [{"name": op.name, "class": op.op_class, "count": op.count, "kernels": op.kernels, "bytes": op.bytes,
+                 "flops": op.flops, "ms": op.ms, "bound": op.bound, "efficiency": op.efficiency} for op in step.ops],
+        "launch_us_per_kernel": step.launch_us,
+        "launches_ms": step.launches_ms,
+        "kernels_ms": step.kernels_ms,
+        "overhead_ms": step.overhead_ms,
+        "total_ms": step.total_ms,
+        "bound": step.bound,
+        "notes": list(step.notes),
+    }
 
 
-def perf_block(performance, sizing=None) -> dict[str, Any]:
-    out = {
-        "batch": performance.batch,
+def _profile_dict(profile) -> dict[str, Any]:
+    return {"name": profile.name, "status": profile.status, "derived_from": profile.derived_from,
+            "source": profile.source}
+
+
+def _engine_dict(engine) -> dict[str, Any]:
+    return {"name": engine.name, "step_overhead_ms": engine.step_overhead_ms, "per_sequence_us": engine.per_sequence_us,
+            "request_overhead_ms": engine.request_overhead_ms, "source": engine.source}
+
+
+def serving_dict(performance) -> dict[str, Any]:
+    return {
+        "mode": performance.mode,
+        "batch": performance.concurrency,
         "input_tokens": performance.input_tokens,
         "output_tokens": performance.output_tokens,
         "ttft_ms": performance.ttft_ms,
         "tpot_ms": performance.tpot_ms,
+        "queue_ms": performance.queue_ms,
+        "prefill_steps": performance.prefill_steps,
+        "prefill_share": performance.prefill_share,
         "output_tokens_per_s": performance.output_tokens_per_s,
         "output_tokens_per_s_per_session": performance.output_tokens_per_s_per_session,
-        "bound": performance.bound,
-        "decode_step": _step_dict(performance.decode),
-        "prefill_compute_ms": performance.prefill_compute_ms,
-        "prefill_chunks": performance.prefill_chunks,
+        "decode_step": step_dict(performance.decode_step),
+        "prefill": step_dict(performance.prefill_step),
         "notes": list(performance.notes),
     }
-    if sizing is not None:
-        out["operating_point"] = "sessions per replica when the concurrency spreads over nodes_final"
-        slo = sizing.latency.slo
-        if slo is not None:
-            out["slo"] = {"batch_per_replica": slo.batch_per_replica,
-                          "sessions_per_node": slo.sessions_per_node,
-                          "target_tpot_ms": sizing.scenario.service.target_tpot_ms,
-                          "target_ttft_ms": sizing.scenario.service.target_ttft_ms}
+
+
+def latency_dict(sizing) -> dict[str, Any]:
+    """The latency stage: the profile and engine used, the decode speed at the memory packing, the
+    performance at the operating point and the targets."""
+    latency = sizing.latency
+    out: dict[str, Any] = {"profile": _profile_dict(latency.profile), "engine": _engine_dict(latency.engine)}
+    packing = latency.packing
+    if packing is not None:
+        out["memory_packing"] = {
+            "sessions_per_replica": packing.sessions_per_replica, "context_tokens": packing.context_tokens,
+            "tpot_ms": packing.tpot_ms, "tokens_per_s_per_session": packing.tokens_per_s_per_session,
+            "nodes_for_reading_speed": latency.readable_nodes, "decode_step": step_dict(packing.step)}
+    if latency.performance is not None:
+        out.update(serving_dict(latency.performance))
+        out["operating_point"] = "requests in flight per replica when the concurrency spreads over nodes_final"
+    if latency.slo is not None:
+        out["slo"] = {"batch_per_replica": latency.slo.batch_per_replica,
+                      "sessions_per_node": latency.slo.sessions_per_node,
+                      "target_tpot_ms": sizing.scenario.service.target_tpot_ms,
+                      "target_ttft_ms": sizing.scenario.service.target_ttft_ms}
     return out
 
 
@@ -243,15 +282,12 @@ def performance_dict(result) -> dict[str, Any]:
     return {
         "tool": {"name": "llm-sizing", "version": __version__},
         "inputs": {"model": result.model.name, "server": result.server.name, "kv_precision": question.kv_precision,
-                   "batch": result.performance.batch, "input_tokens": result.performance.input_tokens,
-                   "output_tokens": result.performance.output_tokens,
-                   "max_num_batched_tokens": question.max_num_batched_tokens,
-                   "tensor_parallel": layout.tensor_parallel, "pipeline_parallel": layout.pipeline_parallel,
-                   "data_parallel": layout.data_parallel, "expert_parallel": layout.expert_parallel,
-                   "mfu": result.efficiency.mfu, "mbu": result.efficiency.mbu,
-                   "comm_latency_us": result.efficiency.comm_latency_us,
-                   "layer_overhead_us": result.efficiency.layer_overhead_us},
-        "performance": perf_block(result.performance),
+                   "batch": question.batch, "mode": question.mode, "max_num_batched_tokens": question.max_num_batched_tokens,
+                   "block_size": question.block_size, "physical": dataclasses.asdict(question.physical),
+                   "service": dataclasses.asdict(question.service),
+                   "layout": layout.describe()},
+        "performance": {"profile": _profile_dict(result.profile), "engine": _engine_dict(result.engine),
+                        **serving_dict(result.performance)},
         "memory": {"weights_gib_per_gpu": bytes_to_gib(result.memory.weights_bytes_per_gpu),
                    "kv_pool_gib_per_gpu": bytes_to_gib(result.memory.kv_pool_bytes_per_gpu),
                    "max_concurrency": result.memory.max_concurrency,

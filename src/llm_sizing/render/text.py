@@ -7,10 +7,14 @@ output stable."""
 from __future__ import annotations
 
 import io
+import re
+from typing import TYPE_CHECKING
 
-from ..pipeline import Sizing
 from ..units import BYTES_PER_GB, bytes_to_gib, bytes_to_tib
 from .commands import sglang_command, vllm_command
+
+if TYPE_CHECKING:  # annotations only: rendering never runs the pipeline
+    from ..pipeline import Sizing
 
 REPORT_WIDTH = 100
 SEVERITY_MARK = {"info": "note", "warning": "WARNING", "error": "ERROR"}
@@ -163,34 +167,64 @@ MEMORY_INPUTS = {
 }
 
 
-def _perf_lines(console, perf) -> None:
-    step = perf.decode
-    console.print(f"   decode step = max(memory {step.memory_ms:,.2f} ms, compute {step.compute_ms:,.2f} ms) + kernel "
-                  f"overhead {step.overhead_ms:,.2f} ms + communication {step.communication_ms:,.2f} ms = "
-                  f"{step.total_ms:,.2f} ms ({step.bound}-bound)")
+def _wrapped(console, text: str, indent: int = 3, hanging: int = 2) -> None:
+    """One logical line, wrapped at the report width with a hanging indent (never mid-word)."""
+    import textwrap
+
+    glued = re.sub(r"(\d) (ms|us|GiB|kW|tokens/s)\b", "\\1\0\\2", text)  # a number keeps its unit
+    for line in textwrap.wrap(glued, width=REPORT_WIDTH - 1, initial_indent=" " * indent,
+                              subsequent_indent=" " * (indent + hanging), break_on_hyphens=False):
+        console.print(line.replace("\0", " "), markup=False)
+
+
+def _step_lines(console, label: str, step) -> None:
+    _wrapped(console, f"{label} = operators {step.kernels_ms - step.launches_ms:,.2f} + launches "
+                      f"{step.launches_ms:,.2f} ({sum(op.kernels for op in step.ops):,} kernels) + engine "
+                      f"{step.overhead_ms:,.2f} = {step.total_ms:,.2f} ms, {step.bound}-bound")
+    top = ", ".join(f"{op.name} {op.ms:,.2f} ms" for op in step.top(5))
+    _wrapped(console, f"most expensive: {top}", indent=5)
+
+
+def _profile_line(console, profile, engine) -> None:
+    status = f"an estimate from {profile.derived_from}" if profile.derived_from else profile.status
+    _wrapped(console, f"profile {profile.name} ({status}); engine {engine.name}: {engine.step_overhead_ms:g} ms per "
+                      f"step + {engine.per_sequence_us:g} us per sequence, {engine.request_overhead_ms:g} ms per "
+                      f"request ({engine.source})")
+
+
+def _serving_lines(console, perf) -> None:
     ttft = "not reached (no room for prefill)" if perf.ttft_ms == float("inf") else f"{perf.ttft_ms:,.1f} ms"
-    console.print(f"   TTFT {ttft} ({perf.prefill_chunks} prefill chunk(s)); TPOT {perf.tpot_ms:,.2f} ms; "
-                  f"{perf.output_tokens_per_s_per_session:,.1f} tokens/s per session, "
-                  f"{perf.output_tokens_per_s:,.0f} tokens/s per replica at batch {perf.batch}")
+    queue = f"queue {perf.queue_ms:,.1f} ms, " if perf.mode == "closed_loop" else ""
+    _wrapped(console, f"TTFT {ttft} ({queue}{perf.prefill_steps} prefill step(s)); TPOT {perf.tpot_ms:,.2f} ms; "
+                      f"{perf.output_tokens_per_s_per_session:,.1f} tokens/s per session, "
+                      f"{perf.output_tokens_per_s:,.0f} tokens/s per replica")
+    _step_lines(console, "decode step", perf.decode_step)
+    _step_lines(console, "prompt step", perf.prefill_step)
 
 
-def _service_lines(console, sizing: Sizing) -> None:
+def _service_lines(console, sizing) -> None:
     s, latency, cost = sizing.scenario, sizing.latency, sizing.cost
     console.print("Service, power and cost", style="bold")
+    if latency is not None:
+        _profile_line(console, latency.profile, latency.engine)
+        packing = latency.packing
+        if packing is not None:
+            _wrapped(console, f"decode at the memory packing ({_int(packing.sessions_per_replica)} sessions per "
+                              f"replica of {_int(packing.context_tokens)} tokens): TPOT {packing.tpot_ms:,.2f} ms = "
+                              f"{packing.tokens_per_s_per_session:,.1f} tokens/s per session")
     if latency is not None and latency.slo is not None:
         slo = latency.slo
         wanted = ", ".join(f"{name} <= {value:g} ms" for name, value in
                            (("TPOT", s.service.target_tpot_ms), ("TTFT", s.service.target_ttft_ms)) if value is not None)
-        console.print(f"   targets: {wanted} ({s.service.input_tokens:,} in / {s.service.output_tokens:,} out): "
-                      f"largest batch per replica "
-                      f"{slo.batch_per_replica}, {_int(slo.sessions_per_node)} sessions per node")
-        slo_capacity = slo.capacity
+        _wrapped(console, f"targets: {wanted} ({s.service.input_tokens:,} in / {s.service.output_tokens:,} out): "
+                          f"largest batch per replica {slo.batch_per_replica}, {_int(slo.sessions_per_node)} sessions "
+                          f"per node")
         margin = "" if latency.binding_margin_nodes is None else f" (by {abs(latency.binding_margin_nodes)} node(s))"
         console.print(f"   nodes for memory {latency.memory_capacity.nodes_final}, for the targets "
-                      f"{slo_capacity.nodes_final}: {latency.binding_constraint} binds{margin}")
+                      f"{slo.capacity.nodes_final}: {latency.binding_constraint} binds{margin}")
     if latency is not None and latency.performance is not None:
-        console.print(f"   at the planned load ({latency.performance.batch} sessions per replica):")
-        _perf_lines(console, latency.performance)
+        console.print(f"   at the planned load ({latency.performance.batch} requests in flight per replica):")
+        _serving_lines(console, latency.performance)
     if cost.power_kw_cluster is not None:
         source = "" if cost.power_source == "catalog node power" else f" ({cost.power_source})"
         console.print(f"   power: {cost.power_kw_per_node:g} kW per node x {cost.nodes} = "
@@ -206,16 +240,18 @@ def render_performance(result) -> str:
     buffer = io.StringIO()
     console = _console(buffer)
     perf, layout = result.performance, result.layout
+    mode = "requests in flight" if perf.mode == "closed_loop" else "fixed batch"
     console.print("LLM inference performance (one replica)", style="bold")
     console.print(f"   {result.model.name} on {result.server.name}, {layout.describe()}, KV "
-                  f"{result.question.kv_precision}; batch {perf.batch}, {perf.input_tokens:,} in / "
-                  f"{perf.output_tokens:,} out; MFU {result.efficiency.mfu:g}, MBU {result.efficiency.mbu:g}")
-    _perf_lines(console, perf)
+                  f"{result.question.kv_precision}; {mode} {perf.batch}, {perf.input_tokens:,} in / "
+                  f"{perf.output_tokens:,} out")
+    _profile_line(console, result.profile, result.engine)
+    _serving_lines(console, perf)
     memory = result.memory
     fits = "fits" if result.fits else "does NOT fit"
     console.print(f"   memory: the batch {fits} (KV pool {bytes_to_gib(memory.kv_pool_bytes_per_gpu):,.1f} GiB per GPU "
                   f"holds {memory.max_concurrency:,.1f} sessions of {perf.input_tokens + perf.output_tokens:,} tokens)")
-    for note in perf.notes:
+    for note in perf.notes + perf.decode_step.notes:
         console.print(f"   note: {note}", markup=False)
     return _finish(buffer)
 
@@ -303,7 +339,7 @@ def render_text(sizing: Sizing) -> str:
                   f"{_g(bytes_to_gib(kv.total_bytes))} GiB = {_g(bytes_to_tib(kv.total_bytes), 4)} TiB")
     console.print()
 
-    if (sizing.latency is not None and sizing.latency.performance is not None) or sizing.cost.power_kw_cluster is not None:
+    if sizing.latency is not None or sizing.cost.power_kw_cluster is not None:
         _service_lines(console, sizing)
     console.print(_results_table(sizing))
     console.print()

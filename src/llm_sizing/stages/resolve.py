@@ -1,5 +1,6 @@
-"""The first stage: the scenario's names resolved to catalog entries, and the context clamped to
-the model's limit (SPEC: every figure uses the clamped value; the JSON echoes both)."""
+"""The first stage: the scenario's names resolved to catalog entries (the server's performance
+profile too), and the context clamped to the model's limit (the card: every figure uses the
+clamped value; the JSON echoes both)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Resolved:
     model: object  # catalog.ModelEntry
     server: object  # catalog.ServerEntry
     storage: object  # catalog.StorageProfile
+    profile: object  # catalog.PerformanceProfile of the server's GPU, or None
     context_tokens: int  # the effective context after clamping to max_position_embeddings
     findings: tuple
 
@@ -26,6 +28,7 @@ def resolve(scenario, catalog) -> Resolved:
     model = catalog.model(scenario.model)
     server = catalog.server(scenario.server)
     storage = catalog.storage_profile(scenario.storage)
+    profile = catalog.profile_for(server, scenario.service.profile)
     context = min(scenario.effective_context, model.max_position_embeddings)
     found = f.context_clamped(scenario.effective_context, model.max_position_embeddings, model.name)
-    return Resolved(scenario, model, server, storage, context, tuple(found))
+    return Resolved(scenario, model, server, storage, profile, context, tuple(found))
