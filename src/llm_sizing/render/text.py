@@ -38,6 +38,17 @@ def _console(buffer):
     return Console(file=buffer, width=REPORT_WIDTH, color_system=None, highlight=False, emoji=False)
 
 
+class _PlainConsole:
+    """A report of lines only (no tables): what rich's console would print without colour, without
+    importing rich (a third of `perf`'s start-up)."""
+
+    def __init__(self, buffer):
+        self.buffer = buffer
+
+    def print(self, text: str = "", style=None, markup: bool = True) -> None:
+        self.buffer.write(f"{text}\n")
+
+
 def _finish(buffer) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
@@ -238,21 +249,22 @@ def _service_lines(console, sizing) -> None:
 
 def render_performance(result) -> str:
     buffer = io.StringIO()
-    console = _console(buffer)
+    console = _PlainConsole(buffer)
     perf, layout = result.performance, result.layout
     mode = "requests in flight" if perf.mode == "closed_loop" else "fixed batch"
     console.print("LLM inference performance (one replica)", style="bold")
-    console.print(f"   {result.model.name} on {result.server.name}, {layout.describe()}, KV "
-                  f"{result.question.kv_precision}; {mode} {perf.batch}, {perf.input_tokens:,} in / "
-                  f"{perf.output_tokens:,} out")
+    _wrapped(console, f"{result.model.name} on {result.server.name}, {layout.describe()}, KV "
+                      f"{result.question.kv_precision}; {mode} {perf.batch}, {perf.input_tokens:,} in / "
+                      f"{perf.output_tokens:,} out")
     _profile_line(console, result.profile, result.engine)
     _serving_lines(console, perf)
     memory = result.memory
     fits = "fits" if result.fits else "does NOT fit"
-    console.print(f"   memory: the batch {fits} (KV pool {bytes_to_gib(memory.kv_pool_bytes_per_gpu):,.1f} GiB per GPU "
-                  f"holds {memory.max_concurrency:,.1f} sessions of {perf.input_tokens + perf.output_tokens:,} tokens)")
+    _wrapped(console, f"memory: the batch {fits} (KV pool {bytes_to_gib(memory.kv_pool_bytes_per_gpu):,.1f} GiB per "
+                      f"GPU holds {memory.max_concurrency:,.1f} sessions of {perf.input_tokens + perf.output_tokens:,} "
+                      f"tokens)")
     for note in perf.notes + perf.decode_step.notes:
-        console.print(f"   note: {note}", markup=False)
+        _wrapped(console, f"note: {note}")
     return _finish(buffer)
 
 
