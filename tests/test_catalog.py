@@ -153,7 +153,7 @@ def _gpt_oss_20b_entry(name, **config_changes):
 def test_cross_field_rule_layer_types_length(tmp_path):
     config = json.loads((HF / "openai--gpt-oss-20b" / "config.json").read_text())
     write(tmp_path / "models.json", {"models": [_gpt_oss_20b_entry("short", layer_types=config["layer_types"][:-1])]})
-    with pytest.raises(CatalogError, match="field 'config' layer_types has 23 entries but num_hidden_layers is 24"):
+    with pytest.raises(CatalogError, match="field 'config' config key 'layer_types' has 23 entries but num_hidden_layers is 24"):
         load_catalog([tmp_path])
 
 

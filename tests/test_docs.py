@@ -57,6 +57,11 @@ def test_readme_validation_claims_are_what_the_tables_show():
             f"the README's {marker} claim is stale: python3 scripts/regen_docs.py"
 
 
+def test_architectures_page_is_current():
+    assert (ROOT / "docs" / "architectures.md").read_text() == regen_docs.architectures_page(), \
+        "docs/architectures.md is stale: python3 scripts/regen_docs.py"
+
+
 def test_performance_profile_checks_are_current():
     import validation
 

@@ -53,18 +53,53 @@ CASES = [
     ("mistralai--Mixtral-8x7B-v0.1", 65_536_000, 6_553_600_000),
     # Nemotron-H 56B: pattern has 10 '*' attention layers x 8 x 256 = 20,480 B per token, and 54 'M'
     #   Mamba2 layers: conv (4 - 1) x (256 x 64 + 2 x 8 x 256) = 61,440 x 2 B = 122,880 B,
-    #   state 256 x 64 x 256 = 4,194,304 x 2 B = 8,388,608 B; 8,511,488 B x 54 = 459,620,352 B
-    ("nvidia--Nemotron-H-56B-Base-8K", 20_480_000 + 459_620_352, 2_048_000_000 + 459_620_352),
+    #   state 256 x 64 x 256 = 4,194,304 x 4 B = 16,777,216 B (float32: the config names no
+    #   mamba_ssm_cache_dtype, and vLLM's NemotronHForCausalLMConfig then uses float32, as transformers'
+    #   NemotronHConfig does); 16,900,096 B x 54 = 912,605,184 B
+    ("nvidia--Nemotron-H-56B-Base-8K", 20_480_000 + 912_605_184, 2_048_000_000 + 912_605_184),
     # Gemma 4 26B-A4B: 25 sliding layers x 8 KV heads x (256 + 256) = 4,096 B per token, window 1,024;
     #   5 global layers: global_head_dim 512, attention_k_eq_v so num_global_key_value_heads 2:
     #   2 x (512 + 512) = 2,048 B per token. 1k: 25 x 1,000 x 4,096 + 5 x 1,000 x 2,048
     #   100k: 25 x 1,024 x 4,096 + 5 x 100,000 x 2,048 = 104,857,600 + 1,024,000,000
     ("google--gemma-4-26B-A4B", 102_400_000 + 10_240_000, 1_128_857_600),
+    # Kimi Linear 48B-A3B: linear_attn_config full_attn_layers (1-based) 4, 8, ..., 24, 27: 7 MLA layers x
+    #   (512 + 64) x 1 B = 4,032 B per token; the 20 kda_layers keep, per session, a conv state of
+    #   (4 - 1) x 3 x 32 heads x 128 = 36,864 x 2 B (bf16) = 73,728 B and a recurrent state of 32 x 128 x 128
+    #   = 524,288 x 4 B (float32, vLLM's KDA default) = 2,097,152 B: 20 x 2,170,880 = 43,417,600 B
+    ("moonshotai--Kimi-Linear-48B-A3B-Instruct", 4_032_000 + 43_417_600, 403_200_000 + 43_417_600),
+    # Kimi K3 (text_config): 24 MLA layers x 576 = 13,824 B per token; 69 KDA layers of 96 heads x 128:
+    #   conv 3 x 3 x 12,288 x 2 B = 221,184 B + state 96 x 128 x 128 x 4 B = 6,291,456 B: 69 x 6,512,640
+    ("moonshotai--Kimi-K3", 13_824_000 + 449_372_160, 1_382_400_000 + 449_372_160),
+    # Nemotron 3 Nano 30B-A3B (hybrid_override_pattern): 6 '*' layers x 2 KV heads x (128 + 128) x 1 B =
+    #   3,072 B per token; 23 'M' layers: conv (4 - 1) x (64 x 64 + 2 x 8 x 128) = 18,432 x 2 B = 36,864 B,
+    #   state 64 x 64 x 128 = 524,288 x 4 B (mamba_ssm_cache_dtype float32) = 2,097,152 B: 23 x 2,134,016
+    ("nvidia--NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", 3_072_000 + 49_082_368, 307_200_000 + 49_082_368),
+    # Nemotron 3.5 Lightning (layers_block_type with the same 52 layers and shapes as Nano)
+    ("nvidia--NVIDIA-Nemotron-3.5-Lightning-30B-A3B-NVFP4", 3_072_000 + 49_082_368, 307_200_000 + 49_082_368),
+    # Nemotron 3 Ultra 550B-A55B: layers_block_type of 108 (no num_hidden_layers): 12 attention x 512 =
+    #   6,144 B per token; 48 mamba: conv 3 x (256 x 64 + 2 x 8 x 128) = 55,296 x 2 B = 110,592 B,
+    #   state 256 x 64 x 128 x 4 B = 8,388,608 B: 48 x 8,499,200 = 407,961,600 B
+    ("nvidia--NVIDIA-Nemotron-3-Ultra-550B-A55B-BF16", 6_144_000 + 407_961_600, 614_400_000 + 407_961_600),
+    # Llama-3.3-Nemotron-Super-49B (block_configs): 49 attention blocks with n_heads_in_group 8 ->
+    #   64 / 8 = 8 KV heads x 256 x 1 B = 2,048 B; 31 no_op blocks keep nothing: 100,352 B per token
+    ("nvidia--Llama-3_3-Nemotron-Super-49B-v1", 100_352_000, 10_035_200_000),
+    # GLM-5 (DeepSeek sparse attention, an indexer on every layer): 78 x (576 + 132) = 55,224 B per token
+    ("zai-org--GLM-5", 55_224_000, 5_522_400_000),
+    # GLM-5.2: indexer_types "full" on 21 layers (index_topk_freq 4, offset 3: layers 0-2, 6, 10, ..., 74):
+    #   78 x 576 + 21 x 132 = 44,928 + 2,772 = 47,700 B per token; the NVFP4 copy names the layers
+    #   deepseek_sparse_attention in layer_types, the same cache
+    ("zai-org--GLM-5.2", 47_700_000, 4_770_000_000),
+    ("nvidia--GLM-5.2-NVFP4", 47_700_000, 4_770_000_000),
+    # MiniMax M3: 60 layers x 4 KV heads x 256 x 1 B = 61,440 B per token; the 57 sparse layers
+    #   (sparse_attention_freq 1) add a 128-wide index key in bf16 (vLLM's default): 57 x 256 = 14,592 B
+    ("nvidia--MiniMax-M3-NVFP4", 76_032_000, 7_603_200_000),
+    # MiniMax M2.7: 62 layers x 8 KV heads x 256 x 1 B = 126,976 B per token
+    ("MiniMaxAI--MiniMax-M2.7", 126_976_000, 12_697_600_000),
 ]
 
 
 def test_every_reference_config_is_covered():
-    assert sorted(case[0] for case in CASES) == sorted(p.name for p in HF.iterdir())
+    assert sorted(case[0] for case in CASES) == sorted(p.name for p in HF.iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize("directory,at_1k,at_100k", CASES)
@@ -178,3 +213,53 @@ def test_weights_facts_are_refused_only_when_used():
     with pytest.raises(ArchitectureError, match="cannot count the MLA attention weights: config.json lacks "
                                                 "qk_nope_head_dim"):
         count_parameters(model)
+
+
+def params(directory):
+    from llm_sizing.model.parameters import count_parameters
+
+    return count_parameters(arch(directory)).total
+
+
+def test_kimi_linear_counts_the_checkpoints_parameters():
+    # the Kimi-Linear-48B checkpoint's safetensors listing totals 49,122,681,728 parameters; the
+    # count: embeddings and lm_head 2 x 163,840 x 2,304; per KDA layer q, k, v (3 x 2,304 x 4,096),
+    # f_a / g_a (2 x 2,304 x 128), f_b / g_b (2 x 128 x 4,096), b_proj 2,304 x 32, o_proj 4,096 x 2,304,
+    # convs 3 x 4,096 x 4, A_log 32, dt_bias 4,096, o_norm 128; MLA layers as DeepSeek without q_lora;
+    # layer 0 a dense MLP of 9,216; 26 MoE layers of 256 experts (3 x 2,304 x 1,024), a shared expert of
+    # 1,024, a router 2,304 x 256 and its 256 score-correction biases
+    assert params("moonshotai--Kimi-Linear-48B-A3B-Instruct") == 49_122_681_728
+
+
+def test_nas_blocks_read_their_own_heads_and_widths():
+    from llm_sizing.model.architecture import nas_intermediate_size
+
+    # int(2 x m x 8,192 / 3) rounded up to a multiple of 256 (vLLM _ffn_mult_to_intermediate_size)
+    assert nas_intermediate_size(5.25, 8192) == 28672  # 28,672 exactly
+    assert nas_intermediate_size(1.3125, 8192) == 7168
+    assert nas_intermediate_size(0.5, 8192) == 2816  # int(2,730.67) = 2,730 -> 2,816
+    model = arch("nvidia--Llama-3_3-Nemotron-Super-49B-v1")
+    assert model.layer_counts() == {"full_attention": 49, "no_kv_cache": 31}
+    assert {layer.mixer.kv_heads for layer in model.layers if layer.mixer.kind == "attention"} == {8}
+
+
+def test_kimi_k3s_weights_are_refused_by_name_its_cache_is_exact():
+    from llm_sizing.model.parameters import count_parameters
+
+    with pytest.raises(ArchitectureError, match="mla_use_output_gate"):
+        count_parameters(arch("moonshotai--Kimi-K3"))
+
+
+def test_a_layer_list_that_does_not_split_the_layers_is_refused():
+    config = json.loads((HF / "moonshotai--Kimi-Linear-48B-A3B-Instruct" / "config.json").read_text())
+    config["linear_attn_config"]["kda_layers"].append(4)  # layer 4 is also a full-attention layer
+    with pytest.raises(ArchitectureError, match="kda_layers and full_attn_layers must split layers 1 to 27"):
+        read_architecture(config)
+    blocks = json.loads((HF / "nvidia--NVIDIA-Nemotron-3-Ultra-550B-A55B-BF16" / "config.json").read_text())
+    blocks["num_hidden_layers"] = 100
+    with pytest.raises(ArchitectureError, match="'layers_block_type' has 108 entries but num_hidden_layers is 100"):
+        read_architecture(blocks)
+    blocks = json.loads((HF / "nvidia--Llama-3_3-Nemotron-Super-49B-v1" / "config.json").read_text())
+    blocks["block_configs"][0]["attention"]["replace_with_linear"] = True
+    with pytest.raises(ArchitectureError, match="replace_with_linear is not supported"):
+        read_architecture(blocks)

@@ -65,7 +65,7 @@ def config_dir(tmp_path, change):
 
 @pytest.mark.parametrize("change,needle", [
     ({"quantization_config": {"quant_method": "fp8", "weight_block_size": [64]}}, "weight_block_size must be two"),
-    ({"quantization_config": "fp8"}, "quantization_config must be a JSON object"),
+    ({"quantization_config": "fp8"}, "config key 'quantization_config' must be a JSON object"),
 ])
 def test_odd_quantization_configs_are_refused_where_the_format_is_used(tmp_path, change, needle):
     path = config_dir(tmp_path, change)

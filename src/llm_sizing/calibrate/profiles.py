@@ -190,12 +190,21 @@ def derive_estimate(measured: Mapping[str, Any], name: str, gpu_model: str, peak
 
 
 def peaks_from_ceilings(measurements: Mapping[str, Any]) -> dict:
-    """A device without datasheet figures (the CPU, or no --server given): its measured ceilings as
-    the peaks, so each fraction is a share of what the device itself reached."""
+    """A device without datasheet figures (the CPU, or no --server given): the best it was measured to
+    do as the peaks (the ceilings, or any operator that beat them, e.g. from a cache), so each
+    fraction is a share of what the device itself reached, at most 1."""
     ceilings = measurements["ceilings"]
-    return {"hbm_tb_s": round(ceilings["copy_read_plus_write_TBps"], 6),
-            "bf16_tflops": round(ceilings["bf16_gemm_TFLOPS"], 6),
-            "fp8_tflops": round(ceilings["fp8_gemm_TFLOPS"], 6) if ceilings.get("fp8_gemm_TFLOPS") else None,
+    streamed = ([ceilings["copy_read_plus_write_TBps"]] + [r["weight_TBps"] for r in measurements["gemm"]]
+                + [r["kv_TBps"] for r in measurements["decode_attention"]]
+                + [r["touched_expert_TBps"] for r in measurements["moe_grouped_gemm"]])
+
+    def best(precision):
+        values = [r["TFLOPS"] for r in measurements["gemm"] if r["dtype"] == precision]
+        ceiling = ceilings.get(f"{precision}_gemm_TFLOPS")
+        values += [ceiling] if ceiling else []
+        return round(max(values), 6) if values else None
+
+    return {"hbm_tb_s": round(max(streamed), 6), "bf16_tflops": best("bf16"), "fp8_tflops": best("fp8"),
             "fp4_tflops": None}
 
 

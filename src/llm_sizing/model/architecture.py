@@ -19,17 +19,20 @@ parameters: docs/weights.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from ..errors import ArchitectureError
-from .caches import ChunkedLocal, FullAttention, MlaLatent, RecurrentState, SharedKv, SlidingWindow, SparseIndexer
-from .layers import (Attention, DenseMlp, GatedDeltaNet, Layer, Mamba2, MixtureOfExperts, MlaAttention, NoFfn,
-                     NoMixer, UncountedFfn)
+from .config_keys import KEYS, KeyProblems, check_keys
+from .caches import (ChunkedLocal, FullAttention, IndexKey, MlaLatent, RecurrentState, SharedKv, SlidingWindow,
+                     SparseIndexer)
+from .layers import (Attention, DenseMlp, GatedDeltaNet, KimiDeltaAttention, Layer, Mamba2, MixtureOfExperts,
+                     MlaAttention, NoFfn, NoMixer, UncountedFfn)
 from .weights import CheckpointFormat, checkpoint_format
 
 DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "half": 2, "float32": 4, "float": 4, "fp32": 4, "bf16": 2, "fp16": 2}
-LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention", "linear_attention")
+LAYER_TYPES = ("full_attention", "sliding_attention", "chunked_attention", "linear_attention", "deepseek_sparse_attention")
 LLAMA4_NO_ROPE_LAYER_INTERVAL = 4  # transformers Llama4TextConfig default
 
 #: What a modelling class hard-codes that its config.json does not state.
@@ -38,7 +41,21 @@ LLAMA4_NO_ROPE_LAYER_INTERVAL = 4  # transformers Llama4TextConfig default
 #:   router_bias      the router is a Linear with bias (vLLM gpt_oss.py `self.router`)
 #:   qk_norm          per-head RMSNorm on q and k (vLLM qwen3.py, qwen3_moe.py, qwen3_next.py: q_norm, k_norm)
 #:   shared_expert    MoE layers add one shared expert of `intermediate_size` (vLLM llama4.py Llama4MoE)
+#:   score_bias       the router has a per-expert score correction bias, E fp32 values a MoE layer
+#:                    (vLLM deepseek_v2.py with topk_method noaux_tc, glm4_moe.py, kimi_linear, minimax_m2.py
+#:                    with use_routing_bias, nemotron_h.py: `e_score_correction_bias`; the Kimi-Linear-48B
+#:                    checkpoint lists gate.e_score_correction_bias [256] in each MoE layer)
 CLASS_TRAITS: dict[str, frozenset[str]] = {
+    "DeepseekV3ForCausalLM": frozenset({"score_bias"}),
+    "DeepseekV32ForCausalLM": frozenset({"score_bias"}),
+    "KimiLinearForCausalLM": frozenset({"score_bias"}),
+    "Glm4MoeForCausalLM": frozenset({"score_bias"}),
+    "Glm4MoeLiteForCausalLM": frozenset({"score_bias"}),
+    "GlmMoeDsaForCausalLM": frozenset({"score_bias"}),
+    "MiniMaxM2ForCausalLM": frozenset({"score_bias"}),
+    "MiniMaxM3SparseForCausalLM": frozenset({"score_bias"}),
+    "MiniMaxM3ForCausalLM": frozenset({"score_bias"}),
+    "NemotronHForCausalLM": frozenset({"score_bias"}),
     "GptOssForCausalLM": frozenset({"attention_sinks", "expert_biases", "router_bias"}),
     "Qwen3ForCausalLM": frozenset({"qk_norm"}),
     "Qwen3MoeForCausalLM": frozenset({"qk_norm"}),
@@ -50,6 +67,121 @@ CLASS_TRAITS: dict[str, frozenset[str]] = {
     "Llama4ForConditionalGeneration": frozenset({"shared_expert"}),
     "Llama4ForCausalLM": frozenset({"shared_expert"}),
 }
+
+
+#: hybrid_override_pattern's symbols and layers_block_type's names: (mixer kind, feed-forward kind)
+BLOCK_KINDS = {"M": ("mamba2", "none"), "*": ("full_attention", "none"), "-": (None, "mlp"), "E": (None, "moe"),
+               "mamba": ("mamba2", "none"), "linear_attention": ("mamba2", "none"),
+               "attention": ("full_attention", "none"), "full_attention": ("full_attention", "none"),
+               "mlp": (None, "mlp"), "moe": (None, "moe")}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What the layout rule says of one layer: its mixer kind (None: no mixer), its feed-forward
+    kind ("auto": the model's MoE rule by index; "moe", "mlp", "none"), and per-layer overrides
+    (NAS block configs: KV heads, MLP width; DeepSeek sparse attention: whether the layer has its own
+    indexer; MiniMax M3: whether the layer keeps an index key)."""
+
+    kind: Optional[str]
+    ffn: str = "auto"
+    kv_heads: Optional[int] = None
+    intermediate: Optional[int] = None
+    indexer: bool = True
+    index_key: bool = False
+
+
+@dataclass(frozen=True)
+class LayoutRule:
+    """How a family's config says which kind each layer is: the keys that select the rule, what
+    they mean, and the reader method that applies it (docs/architectures.md lists them in order)."""
+
+    keys: str
+    families: str
+    reads: str
+    applies: Any  # config -> bool
+    method: str
+
+
+LAYOUT_RULES: tuple[LayoutRule, ...] = (
+    LayoutRule("layers_block_type (+ num_hidden_layers, optional)", "NVIDIA Nemotron 3 / 3.5",
+               "one name per layer: mamba (Mamba2), attention, moe, mlp (the last two keep no cache); the layer "
+               "count is the list's length", lambda c: c.get("layers_block_type") is not None, "_specs_from_blocks"),
+    LayoutRule("hybrid_override_pattern", "Nemotron-H, Nemotron 3",
+               "one symbol per layer: M Mamba2, * attention, - MLP, E MoE (the last two keep no cache)",
+               lambda c: c.get("hybrid_override_pattern") is not None, "_specs_from_pattern"),
+    LayoutRule("block_configs", "Llama-Nemotron NAS (DeciLM)",
+               "per layer: attention with num_attention_heads / n_heads_in_group KV heads, or no_op (no attention, "
+               "no cache); an MLP of ffn_mult (int(2 m hidden / 3) rounded up to 256), or no_op",
+               lambda c: c.get("block_configs") is not None, "_specs_from_block_configs"),
+    LayoutRule("linear_attn_config", "Kimi Linear, Kimi K3",
+               "kda_layers (1-based) are Kimi Delta Attention (a recurrent state), every other layer MLA",
+               lambda c: c.get("linear_attn_config") is not None, "_specs_from_linear_attn"),
+    LayoutRule("sparse_attention_config", "MiniMax M3",
+               "every layer full attention; layers with sparse_attention_freq != 0 also keep an index key",
+               lambda c: c.get("sparse_attention_config") is not None, "_specs_from_sparse_attention"),
+    LayoutRule("layer_types", "gpt-oss, Gemma 3/4, Qwen3.5, GLM-5, newer transformers",
+               "the kind of every layer: " + ", ".join(LAYER_TYPES),
+               lambda c: c.get("layer_types") is not None, "_specs_from_layer_types"),
+    LayoutRule("full_attention_interval + linear_*", "Qwen3-Next",
+               "every n-th layer full attention, the others Gated DeltaNet (Qwen3NextConfig's default; said)",
+               lambda c: isinstance(c.get("full_attention_interval"), int) and c.get("linear_num_value_heads")
+               is not None, "_specs_from_interval"),
+    LayoutRule("attn_type_list", "MiniMax M1/M2",
+               "1 softmax attention per layer (0, lightning attention, is refused)",
+               lambda c: c.get("attn_type_list") is not None, "_specs_from_attn_type_list"),
+    LayoutRule("attention_chunk_size + no_rope_layers", "Llama 4",
+               "RoPE layers chunked local, NoPE layers global (every 4th without no_rope_layers; said)",
+               lambda c: c.get("attention_chunk_size") is not None, "_specs_from_chunks"),
+    LayoutRule("sliding_window (+ sliding_window_pattern, use_sliding_window, max_window_layers)",
+               "Mistral, Gemma 3, Qwen2/3",
+               "every layer slides, or all but every p-th, or those from max_window_layers on",
+               lambda c: isinstance(c.get("sliding_window"), int) and c.get("sliding_window") > 0
+               and c.get("use_sliding_window", True), "_specs_from_window"),
+)
+#: the mixer kinds a layer spec names, what each is, its cache and its page (docs/architectures.md)
+MIXER_KINDS: tuple[tuple[str, str, str, str], ...] = (
+    ("full_attention", "MHA / GQA / MQA attention over the whole context (MLA when the config has kv_lora_rank)",
+     "full_attention (or mla_latent)", "kv/full-attention.md, kv/mla.md"),
+    ("sliding_attention", "attention over the last `sliding_window` tokens", "sliding_attention",
+     "kv/sliding-window.md"),
+    ("chunked_attention", "attention within chunks of `attention_chunk_size` tokens", "chunked_attention",
+     "kv/chunked-local.md"),
+    ("deepseek_sparse_attention", "MLA whose queries attend the top-k latents an indexer picks; layers with their "
+                                  "own indexer keep its keys too", "mla_latent (+ sparse_indexer)",
+     "kv/mla.md, kv/sparse-indexer.md"),
+    ("linear_attention", "Gated DeltaNet linear attention", "recurrent_state (gated_deltanet)",
+     "kv/recurrent-state.md"),
+    ("mamba2", "Mamba2 state-space mixer", "recurrent_state (mamba2)", "kv/recurrent-state.md"),
+    ("kda", "Kimi Delta Attention", "recurrent_state (kda)", "kv/kda.md"),
+    ("full_attention + index key", "MiniMax M3's block-sparse attention: full K/V plus one index key per token",
+     "full_attention + index_key", "kv/index-key.md"),
+    ("none", "no mixer (an MLP or MoE block of a hybrid layout, a NAS no_op)", "none", "-"),
+)
+#: NAS intermediate sizes are rounded up to a multiple of this (vLLM nemotron_nas.py _find_multiple)
+NAS_FFN_MULTIPLE = 256
+#: the keys of a NAS block's attention and ffn objects that the reader reads (or knows change nothing)
+NAS_KEYS = {"attention": frozenset({"n_heads_in_group", "no_op", "replace_with_linear", "sparsify",
+                                    "num_sink_tokens", "unshifted_sink", "use_prefill_window_in_sink_attention",
+                                    "window_length"}),
+            "ffn": frozenset({"ffn_mult", "intermediate_size", "no_op", "replace_with_linear", "sparsify"})}
+#: linear_attn_config keys: the layer lists and KDA shapes read; the rest are kernel or gate settings
+#: that change no cache size (Kimi K3's full-rank gate changes the weights: refused there)
+KDA_KEYS = frozenset({"kda_layers", "full_attn_layers", "num_heads", "head_dim", "short_conv_kernel_size",
+                      "gate_lower_bound", "use_full_rank_gate"})
+#: sparse_attention_config keys (MiniMax M3): freq and index dim read; the block selection settings
+#: decide what is attended, not what is cached
+SPARSE_ATTENTION_KEYS = frozenset({"use_sparse_attention", "sparse_index_dim", "sparse_num_index_heads",
+                                   "sparse_topk_blocks", "sparse_block_size", "sparse_init_block",
+                                   "sparse_local_block", "sparse_score_type", "sparse_attention_freq",
+                                   "sparse_disable_index_value"})
+
+
+def nas_intermediate_size(ffn_mult: float, hidden: int) -> int:
+    """vLLM nemotron_nas.py _ffn_mult_to_intermediate_size: int(2 x ffn_mult x hidden / 3), rounded up
+    to a multiple of 256."""
+    size = int(2 * ffn_mult * hidden / 3)
+    return size if size % NAS_FFN_MULTIPLE == 0 else size + NAS_FFN_MULTIPLE - size % NAS_FFN_MULTIPLE
 
 
 @dataclass(frozen=True)
@@ -136,8 +268,9 @@ class _Reader:
         self.label = label
         self.hf_quant_config = hf_quant_config
         self.assumptions: list[str] = []
-        classes = config.get("architectures")
-        names = [name for name in classes if isinstance(name, str)] if isinstance(classes, list) else []
+        names = [name for source in (config, self.c) for name in
+                 (source.get("architectures") if isinstance(source.get("architectures"), list) else [])
+                 if isinstance(name, str)]
         self.traits = frozenset().union(*(CLASS_TRAITS.get(name, frozenset()) for name in names))
 
     def has(self, key: str) -> bool:
@@ -188,66 +321,180 @@ class _Reader:
     def kv_heads(self) -> int:
         return self.require("num_key_value_heads", why="the KV cache (KV heads)")[0]
 
-    # ---- which kind of layer each layer is --------------------------------------------------
-    def layer_kinds(self, n_layers: int) -> list[Optional[str]]:
+    # ---- which kind of layer each layer is (the first rule of LAYOUT_RULES that applies) -------
+    def layer_count(self) -> int:
+        """num_hidden_layers; a layers_block_type list gives it when the config has none (Nemotron 3 Ultra)."""
+        blocks = self.c.get("layers_block_type")
+        if isinstance(blocks, list) and self.c.get("num_hidden_layers") is None:
+            if not blocks:
+                raise ArchitectureError(f"{self.label}: config key 'layers_block_type' is empty")
+            return len(blocks)
+        return self.require("num_hidden_layers", why="the model")[0]
+
+    def layer_specs(self, n_layers: int) -> list[LayerSpec]:
+        for rule in LAYOUT_RULES:
+            if rule.applies(self.c):
+                return getattr(self, rule.method)(n_layers)
+        return [LayerSpec("full_attention")] * n_layers
+
+    def _listed(self, key: str, n_layers: int, allowed=None) -> list:
+        values = self.c[key]
+        if not isinstance(values, (list, str)):
+            raise ArchitectureError(f"{self.label}: config key '{key}' must be a list; got {type(values).__name__}")
+        if len(values) != n_layers:
+            raise ArchitectureError(f"{self.label}: config key '{key}' has {len(values)} entries but "
+                                    f"num_hidden_layers is {n_layers}")
+        if allowed is not None:
+            unknown = sorted({str(v) for v in values} - set(map(str, allowed)))
+            if unknown:
+                raise ArchitectureError(f"{self.label}: config key '{key}' names kinds this tool cannot size: "
+                                        f"{', '.join(unknown)}; known: {', '.join(map(str, allowed))}")
+        return list(values)
+
+    def _specs_from_blocks(self, n_layers: int) -> list[LayerSpec]:
+        names = ("mamba", "attention", "moe", "mlp", "linear_attention", "full_attention")
+        return [LayerSpec(*BLOCK_KINDS[name]) for name in self._listed("layers_block_type", n_layers, names)]
+
+    def _specs_from_pattern(self, n_layers: int) -> list[LayerSpec]:
+        return [LayerSpec(*BLOCK_KINDS[symbol]) for symbol in
+                self._listed("hybrid_override_pattern", n_layers, ("M", "*", "-", "E"))]
+
+    def _specs_from_block_configs(self, n_layers: int) -> list[LayerSpec]:
+        blocks = self._listed("block_configs", n_layers)
+        heads, hidden = self.c["num_attention_heads"], self.c["hidden_size"]
+        specs = []
+        for index, block in enumerate(blocks):
+            where = f"config key 'block_configs' [{index}]"
+            if not isinstance(block, Mapping) or not isinstance(block.get("attention"), Mapping) \
+                    or not isinstance(block.get("ffn"), Mapping):
+                raise ArchitectureError(f"{self.label}: {where} must be an object with 'attention' and 'ffn' objects")
+            attention, ffn = block["attention"], block["ffn"]
+            for part, name in ((attention, "attention"), (ffn, "ffn")):
+                if part.get("replace_with_linear"):
+                    raise ArchitectureError(f"{self.label}: {where}.{name}.replace_with_linear is not supported (vLLM "
+                                            f"does not implement it either)")
+                unknown = sorted(set(part) - NAS_KEYS[name])
+                if unknown:
+                    raise ArchitectureError(f"{self.label}: {where}.{name} has keys this tool does not read: "
+                                            f"{', '.join(unknown)}")
+            kv_heads = None
+            if not attention.get("no_op"):
+                group = attention.get("n_heads_in_group")
+                if not _positive_int(group) or heads % group:
+                    raise ArchitectureError(f"{self.label}: {where}.attention.n_heads_in_group must be a whole "
+                                            f"number dividing num_attention_heads {heads}; got {group!r}")
+                kv_heads = heads // group
+            intermediate = None
+            if not ffn.get("no_op"):
+                mult, size = ffn.get("ffn_mult"), ffn.get("intermediate_size")
+                if isinstance(mult, (int, float)) and not isinstance(mult, bool) and 0 < mult <= 1000:
+                    intermediate = nas_intermediate_size(mult, hidden)
+                elif _positive_int(size):
+                    intermediate = size
+                else:
+                    raise ArchitectureError(f"{self.label}: {where}.ffn needs ffn_mult (a number > 0) or "
+                                            f"intermediate_size; got {mult!r}")
+            specs.append(LayerSpec(None if attention.get("no_op") else "full_attention",
+                                   "none" if ffn.get("no_op") else "mlp", kv_heads=kv_heads,
+                                   intermediate=intermediate))
+        return specs
+
+    def _specs_from_linear_attn(self, n_layers: int) -> list[LayerSpec]:
+        config = self.c["linear_attn_config"]
+        if not isinstance(config, Mapping):
+            raise ArchitectureError(f"{self.label}: config key 'linear_attn_config' must be an object")
+        unknown = sorted(set(config) - KDA_KEYS)
+        if unknown:
+            raise ArchitectureError(f"{self.label}: config key 'linear_attn_config' has keys this tool does not read: "
+                                    f"{', '.join(unknown)}")
+        lists = {}
+        for key in ("kda_layers", "full_attn_layers"):
+            values = config.get(key)
+            if not isinstance(values, list) or not all(_positive_int(v) and v <= n_layers for v in values):
+                raise ArchitectureError(f"{self.label}: config key 'linear_attn_config'.{key} must be a list of "
+                                        f"1-based layer numbers up to {n_layers}; got {values!r}")
+            lists[key] = set(values)
+        kda, full = lists["kda_layers"], lists["full_attn_layers"]
+        if kda & full or kda | full != set(range(1, n_layers + 1)):
+            raise ArchitectureError(f"{self.label}: config key 'linear_attn_config': kda_layers and full_attn_layers "
+                                    f"must split layers 1 to {n_layers} between them")
+        return [LayerSpec("kda" if index + 1 in kda else "full_attention") for index in range(n_layers)]
+
+    def _specs_from_sparse_attention(self, n_layers: int) -> list[LayerSpec]:
+        config = self.c["sparse_attention_config"]
+        if not isinstance(config, Mapping):
+            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config' must be an object")
+        unknown = sorted(set(config) - SPARSE_ATTENTION_KEYS)
+        if unknown:
+            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config' has keys this tool does not "
+                                    f"read: {', '.join(unknown)}")
+        if not config.get("use_sparse_attention"):
+            return [LayerSpec("full_attention")] * n_layers
+        freq = config.get("sparse_attention_freq")
+        if not isinstance(freq, list) or len(freq) != n_layers or not all(v in (0, 1) for v in freq):
+            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config'.sparse_attention_freq must "
+                                    f"be a list of {n_layers} zeros and ones")
+        if not _positive_int(config.get("sparse_index_dim")):
+            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config'.sparse_index_dim must be a "
+                                    f"whole number > 0")
+        return [LayerSpec("full_attention", index_key=bool(f)) for f in freq]
+
+    def _specs_from_layer_types(self, n_layers: int) -> list[LayerSpec]:
+        kinds = self._listed("layer_types", n_layers, LAYER_TYPES)
+        return [LayerSpec(kind) for kind in kinds]
+
+    def _specs_from_interval(self, n_layers: int) -> list[LayerSpec]:
+        interval = self.c["full_attention_interval"]
+        self.assumptions.append(f"layer_types not in config.json: Qwen3NextConfig default from "
+                                f"full_attention_interval {interval}, every {interval}th layer full attention, "
+                                f"the others Gated DeltaNet linear attention")
+        return [LayerSpec("linear_attention" if (i + 1) % interval else "full_attention") for i in range(n_layers)]
+
+    def _specs_from_attn_type_list(self, n_layers: int) -> list[LayerSpec]:
+        types = self._listed("attn_type_list", n_layers)
+        if any(t != 1 for t in types):
+            raise ArchitectureError(f"{self.label}: config key 'attn_type_list' marks lightning (linear) attention "
+                                    f"layers (0); their state size is not supported yet")
+        return [LayerSpec("full_attention")] * n_layers
+
+    def _specs_from_chunks(self, n_layers: int) -> list[LayerSpec]:
+        no_rope = self.c.get("no_rope_layers")
+        if not no_rope:
+            no_rope = [int((i + 1) % LLAMA4_NO_ROPE_LAYER_INTERVAL != 0) for i in range(n_layers)]
+            self.assumptions.append(
+                f"no_rope_layers not in config.json: Llama4TextConfig default, every "
+                f"{LLAMA4_NO_ROPE_LAYER_INTERVAL}th layer is a global (NoPE) full-attention layer")
+        if len(no_rope) != n_layers:
+            raise ArchitectureError(f"{self.label}: config key 'no_rope_layers' has {len(no_rope)} entries but "
+                                    f"num_hidden_layers is {n_layers}")
+        # a RoPE layer (1) uses chunked local attention; a NoPE layer (0) attends globally
+        return [LayerSpec("chunked_attention" if uses_rope else "full_attention") for uses_rope in no_rope]
+
+    def _specs_from_window(self, n_layers: int) -> list[LayerSpec]:
         c = self.c
-        if isinstance(c.get("hybrid_override_pattern"), str):
-            pattern = c["hybrid_override_pattern"]
-            if len(pattern) != n_layers:
-                raise ArchitectureError(f"{self.label}: hybrid_override_pattern has {len(pattern)} symbols but "
-                                        f"num_hidden_layers is {n_layers}")
-            symbols = {"M": "mamba2", "*": "full_attention", "-": None, "E": None}
-            unknown = sorted(set(pattern) - set(symbols))
-            if unknown:
-                raise ArchitectureError(f"{self.label}: hybrid_override_pattern has unknown layer symbols "
-                                        f"{unknown}; known: M (Mamba2), * (attention), - (MLP), E (MoE)")
-            return [symbols[s] for s in pattern]
-        if isinstance(c.get("layer_types"), list):
-            kinds = list(c["layer_types"])
-            if len(kinds) != n_layers:
-                raise ArchitectureError(f"{self.label}: layer_types has {len(kinds)} entries but num_hidden_layers "
-                                        f"is {n_layers}")
-            unknown = sorted(set(map(str, kinds)) - set(LAYER_TYPES))
-            if unknown:
-                raise ArchitectureError(f"{self.label}: layer_types has kinds this tool cannot size: "
-                                        f"{', '.join(unknown)}; known: {', '.join(LAYER_TYPES)}")
-            return kinds
-        interval = c.get("full_attention_interval")
-        if isinstance(interval, int) and interval > 0 and self.has("linear_num_value_heads"):
-            self.assumptions.append(f"layer_types not in config.json: Qwen3NextConfig default from "
-                                    f"full_attention_interval {interval}, every {interval}th layer full attention, "
-                                    f"the others Gated DeltaNet linear attention")
-            return ["linear_attention" if (i + 1) % interval else "full_attention" for i in range(n_layers)]
-        if isinstance(c.get("attn_type_list"), list):
-            types = c["attn_type_list"]
-            if any(t != 1 for t in types):
-                raise ArchitectureError(f"{self.label}: attn_type_list marks lightning (linear) attention layers "
-                                        f"(0); their state size is not supported yet")
-        if self.has("attention_chunk_size"):
-            no_rope = c.get("no_rope_layers")
-            if not no_rope:
-                no_rope = [int((i + 1) % LLAMA4_NO_ROPE_LAYER_INTERVAL != 0) for i in range(n_layers)]
-                self.assumptions.append(
-                    f"no_rope_layers not in config.json: Llama4TextConfig default, every "
-                    f"{LLAMA4_NO_ROPE_LAYER_INTERVAL}th layer is a global (NoPE) full-attention layer")
-            if len(no_rope) != n_layers:
-                raise ArchitectureError(f"{self.label}: no_rope_layers has {len(no_rope)} entries but "
-                                        f"num_hidden_layers is {n_layers}")
-            # a RoPE layer (1) uses chunked local attention; a NoPE layer (0) attends globally
-            return ["chunked_attention" if uses_rope else "full_attention" for uses_rope in no_rope]
-        window = c.get("sliding_window")
-        if isinstance(window, int) and window > 0 and c.get("use_sliding_window", True):
-            pattern = c.get("sliding_window_pattern")
-            if isinstance(pattern, int) and pattern > 0:
-                return ["full_attention" if (i + 1) % pattern == 0 else "sliding_attention" for i in range(n_layers)]
-            first_sliding = c.get("max_window_layers") if "use_sliding_window" in c else 0
-            first_sliding = first_sliding if isinstance(first_sliding, int) else 0
-            return ["sliding_attention" if i >= first_sliding else "full_attention" for i in range(n_layers)]
-        return ["full_attention"] * n_layers
+        pattern = c.get("sliding_window_pattern")
+        if isinstance(pattern, int) and pattern > 0:
+            return [LayerSpec("full_attention" if (i + 1) % pattern == 0 else "sliding_attention")
+                    for i in range(n_layers)]
+        first_sliding = c.get("max_window_layers") if "use_sliding_window" in c else 0
+        first_sliding = first_sliding if isinstance(first_sliding, int) else 0
+        return [LayerSpec("sliding_attention" if i >= first_sliding else "full_attention") for i in range(n_layers)]
+
+    def indexer_layers(self, n_layers: int) -> list[bool]:
+        """Which layers own a sparse-attention indexer (DeepSeek V3.2, GLM-5): indexer_types ("full" own,
+        "shared" reuse another's top-k), else index_topk_pattern (F / S), else every layer i with
+        max(i - index_skip_topk_offset + 1, 0) % index_topk_freq == 0 (vLLM deepseek_v32/attention.py)."""
+        c = self.c
+        if c.get("indexer_types") is not None:
+            return [t == "full" for t in self._listed("indexer_types", n_layers, ("full", "shared"))]
+        if c.get("index_topk_pattern") is not None:
+            return [t == "F" for t in self._listed("index_topk_pattern", n_layers, ("F", "S"))]
+        freq, offset = c.get("index_topk_freq", 1), c.get("index_skip_topk_offset", 2)
+        return [max(i - offset + 1, 0) % freq == 0 for i in range(n_layers)]
 
     # ---- the caches of each kind --------------------------------------------------------------
-    def attention_cache(self, kind: str):
-        heads, head_dim = self.kv_heads(), self.head_dim()
+    def attention_cache(self, kind: str, kv_heads: Optional[int] = None):
+        heads, head_dim = kv_heads or self.kv_heads(), self.head_dim()
         if kind == "full_attention" and self.has("global_head_dim"):
             # Gemma 4 global layers: their own head size; with attention_k_eq_v (K and V projections
             # shared) also their own KV head count. K and V are still both cached: K gets k_norm and
@@ -273,19 +520,19 @@ class _Reader:
             return "per_head"
         return "none"
 
-    def attention(self, cache, kv_heads: int, head_dim: int) -> Attention:
+    def attention(self, cache, kv_heads: int, head_dim: int, index_key: Optional[IndexKey] = None) -> Attention:
         return Attention(cache, hidden=self.c["hidden_size"], q_heads=self.c["num_attention_heads"],
                          kv_heads=kv_heads, head_dim=head_dim, bias=bool(self.c.get("attention_bias")),
                          output_gate=bool(self.c.get("attn_output_gate")), qk_norm=self.qk_norm(),
-                         sinks="attention_sinks" in self.traits)
+                         sinks="attention_sinks" in self.traits, index_key=index_key)
 
-    def mla(self, kind: str) -> MlaAttention:
-        if kind != "full_attention":
+    def mla(self, kind: str, with_indexer: bool = True) -> MlaAttention:
+        if kind not in ("full_attention", "deepseek_sparse_attention"):
             raise ArchitectureError(f"{self.label}: MLA combined with {kind} layers is not supported")
         rank, rope = self.require("kv_lora_rank", "qk_rope_head_dim", why="multi-head latent attention")
-        sparse = self.has("index_head_dim")
+        sparse = self.has("index_head_dim") or kind == "deepseek_sparse_attention"
         indexer = None
-        if sparse:
+        if sparse and with_indexer:
             index_dim = self.require("index_head_dim", why="the sparse-attention indexer")[0]
             index_heads = self.c.get("index_n_heads")
             indexer = SparseIndexer(index_dim, index_heads if _positive_int(index_heads) else 64)
@@ -294,7 +541,7 @@ class _Reader:
         (nope, _, v_dim), problem = self.counted("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
                                                  why="MLA attention")
         index_heads = 0
-        if sparse and problem is None:
+        if indexer is not None and problem is None:
             (index_heads, _), problem = self.counted("index_n_heads", "index_head_dim", why="sparse-attention indexer")
         return MlaAttention(cache, indexer, hidden=self.c["hidden_size"], q_heads=self.c["num_attention_heads"],
                             q_lora_rank=self.c.get("q_lora_rank") or None, qk_nope_head_dim=nope, v_head_dim=v_dim,
@@ -305,7 +552,13 @@ class _Reader:
             "mamba_num_heads", "mamba_head_dim", "n_groups", "ssm_state_size", "conv_kernel",
             why="Mamba2 layers")
         width = self.dtype_bytes()
-        ssm_width = DTYPE_BYTES.get(str(self.c.get("mamba_ssm_cache_dtype")), width)
+        # the SSM state in the config's mamba_ssm_cache_dtype, float32 when it names none (vLLM
+        # NemotronHForCausalLMConfig.DEFAULT_MAMBA_SSM_CACHE_DTYPE, transformers NemotronHConfig's default)
+        declared = self.c.get("mamba_ssm_cache_dtype")
+        if declared is None:
+            self.assumptions.append("mamba_ssm_cache_dtype not in config.json: the SSM state in float32 (vLLM's "
+                                    "NemotronH default)")
+        ssm_width = DTYPE_BYTES[declared] if declared is not None else 4
         conv_dim = heads * head_dim + 2 * groups * state
         cache = RecurrentState("mamba2", (("conv", (kernel - 1) * conv_dim, width),
                                           ("ssm", heads * head_dim * state, ssm_width)))
@@ -325,17 +578,46 @@ class _Reader:
                                                   ("ssm", v_heads * v_dim * k_dim, ssm_width)))
         return GatedDeltaNet(cache, self.c["hidden_size"], k_heads, v_heads, k_dim, v_dim, kernel)
 
-    def mixer(self, kind: Optional[str]):
+    def kda(self) -> KimiDeltaAttention:
+        """Kimi Delta Attention: per sequence, one conv state of 3 x heads x head_dim x (kernel - 1) in
+        the model dtype and a recurrent state of heads x head_dim x head_dim in float32 (vLLM
+        mamba_utils.kda_state_shape / kda_state_dtype, "auto" -> float32)."""
+        config = self.c["linear_attn_config"]
+        values = []
+        for key in ("num_heads", "head_dim", "short_conv_kernel_size"):
+            if not _positive_int(config.get(key)) or config[key] > 1 << 20:
+                raise ArchitectureError(f"{self.label}: config key 'linear_attn_config'.{key} must be a whole number "
+                                        f"> 0; got {config.get(key)!r}")
+            values.append(config[key])
+        heads, head_dim, kernel = values
+        inner = heads * head_dim
+        cache = RecurrentState("kda", (("conv", (kernel - 1) * 3 * inner, self.dtype_bytes()),
+                                       ("ssm", heads * head_dim * head_dim, 4)))
+        problem = (f"{self.label}: cannot count the KDA weights: config key 'linear_attn_config'.use_full_rank_gate "
+                   f"(Kimi K3's full-rank gate) is not counted" if config.get("use_full_rank_gate") else None)
+        return KimiDeltaAttention(cache, self.c["hidden_size"], heads, head_dim, kernel, problem=problem)
+
+    def mixer(self, spec: LayerSpec):
+        kind = spec.kind
         if kind is None:
             return NoMixer()
         if kind == "mamba2":
             return self.mamba2()
         if kind == "linear_attention":
             return self.gated_deltanet()
+        if kind == "kda":
+            return self.kda()
         if self.has("kv_lora_rank"):
-            return self.mla(kind)
-        cache = self.attention_cache(kind)
-        return self.attention(cache, cache.num_kv_heads, cache.k_head_dim)
+            return self.mla(kind, with_indexer=spec.indexer)
+        if kind == "deepseek_sparse_attention":
+            raise ArchitectureError(f"{self.label}: config key 'layer_types' names deepseek_sparse_attention layers "
+                                    f"but the config has no kv_lora_rank (their latent size)")
+        cache = self.attention_cache(kind, spec.kv_heads)  # NAS: the layer's own KV head count
+        kv_heads = cache.num_kv_heads
+        index_key = None
+        if spec.index_key:
+            index_key = IndexKey(self.c["sparse_attention_config"]["sparse_index_dim"])
+        return self.attention(cache, kv_heads, cache.k_head_dim, index_key)
 
     # ---- experts and MLPs ---------------------------------------------------------------------
     def experts(self) -> int:
@@ -345,7 +627,7 @@ class _Reader:
         return 0
 
     def experts_per_token(self) -> int:
-        for key in ("num_experts_per_tok", "experts_per_token", "top_k_experts"):
+        for key in ("num_experts_per_tok", "experts_per_token", "top_k_experts", "num_experts_per_token"):
             if _positive_int(self.c.get(key)):
                 return self.c[key]
         return 0
@@ -354,6 +636,10 @@ class _Reader:
         c = self.c
         if not experts:
             return False
+        if isinstance(c.get("mlp_layer_types"), list):  # GLM-5: "dense" or "sparse" per layer
+            return c["mlp_layer_types"][index] == "sparse"
+        if isinstance(c.get("moe_layer_freq"), list):  # MiniMax M3: 0 dense, 1 MoE per layer
+            return c["moe_layer_freq"][index] != 0
         if isinstance(c.get("first_k_dense_replace"), int):
             return index >= c["first_k_dense_replace"] and (index % (c.get("moe_layer_freq") or 1) == 0)
         if index in (c.get("mlp_only_layers") or []):
@@ -373,30 +659,35 @@ class _Reader:
         if not isinstance(size, int):
             return MixtureOfExperts(hidden, experts, per_token, 0, problem=(
                 f"{self.label}: cannot count the expert weights: config.json lacks moe_intermediate_size"))
-        shared_size = self.c.get("shared_expert_intermediate_size") or self.c.get("shared_intermediate_size") or 0
-        shared = (self.c.get("n_shared_experts") or 0) * size + shared_size
+        count = self.c.get("n_shared_experts") or self.c.get("num_shared_experts") or 0
+        if self.c.get("moe_shared_expert_intermediate_size") is not None:  # Nemotron 3: its own width, x count
+            shared, shared_gate = count * self.c["moe_shared_expert_intermediate_size"], False
+        elif self.c.get("dense_intermediate_size") is not None:  # MiniMax M3: expert width x count
+            shared, shared_gate = count * self.c.get("shared_intermediate_size", size), False
+        else:
+            shared_size = self.c.get("shared_expert_intermediate_size") or self.c.get("shared_intermediate_size") or 0
+            shared, shared_gate = count * size + shared_size, bool(shared_size)
         if "shared_expert" in self.traits:
             shared += self.c["intermediate_size"]
-        return MixtureOfExperts(hidden, experts, per_token, size, shared_intermediate=shared,
-                                shared_gate=bool(shared_size))
+        score_bias = ("score_bias" in self.traits and self.c.get("topk_method") in (None, "noaux_tc")
+                      and self.c.get("use_routing_bias") is not False)
+        return MixtureOfExperts(hidden, experts, per_token, size, shared_intermediate=shared, shared_gate=shared_gate,
+                                score_bias=score_bias, gated=self.gated_mlp(), latent=self.c.get("moe_latent_size"))
 
-    def ffn(self, index: int, pattern_symbol: Optional[str]):
-        if pattern_symbol is not None:  # Nemotron-H: one block per layer; '-' is the MLP
-            if pattern_symbol == "-":
-                (size,), problem = self.counted("intermediate_size", why="MLP")
-                if problem:
-                    return UncountedFfn(problem)
-                return DenseMlp(self.c["hidden_size"], size, gated=self.gated_mlp())
-            if pattern_symbol == "E":
-                return UncountedFfn(f"{self.label}: MoE layers in hybrid_override_pattern are not counted")
+    def ffn(self, index: int, spec: LayerSpec):
+        if spec.ffn == "none":
             return NoFfn()
         if self.c.get("enable_moe_block"):
             return UncountedFfn(f"{self.label}: cannot count the weights of this MoE block layout "
                                 f"(enable_moe_block) exactly; give the checkpoint size instead (--weights-gib)")
         experts = self.experts()
-        if self.layer_is_moe(index, experts):
+        if spec.ffn == "moe" or (spec.ffn == "auto" and self.layer_is_moe(index, experts)):
+            if not experts:
+                return UncountedFfn(f"{self.label}: MoE layers without an expert count (n_routed_experts) are not "
+                                    f"counted")
             return self.moe(experts)
-        size = self.c.get("intermediate_size_mlp") or self.c.get("intermediate_size")
+        size = spec.intermediate or self.c.get("dense_intermediate_size") or self.c.get("intermediate_size_mlp") \
+            or self.c.get("intermediate_size")
         if not isinstance(size, int):
             return UncountedFfn(f"{self.label}: cannot count the MLP weights: config.json lacks intermediate_size")
         return DenseMlp(self.c["hidden_size"], size, gated=self.gated_mlp())
@@ -423,27 +714,55 @@ class _Reader:
             return None, str(error)
 
     def read(self) -> Architecture:
-        n_layers, max_len = self.require("num_hidden_layers", "max_position_embeddings", why="the model")
+        problems = check_keys(self.c, self.label)
+        if self.top is not self.c:  # a multimodal wrapper: the keys it carries for the whole model
+            top = check_keys({k: v for k, v in self.top.items() if k in KEYS}, self.label)
+            problems = KeyProblems(problems.weights or top.weights, problems.checkpoint or top.checkpoint,
+                                   problems.rejected | top.rejected)
+            self.top = {k: v for k, v in self.top.items() if k not in top.rejected}
+        # a rejected weights or checkpoint key is not read at all: the count or the format that needs it
+        # is refused with the key's problem when asked for
+        self.c = {k: v for k, v in self.c.items() if k not in problems.rejected}
+        self.key_problems = problems
+        n_layers = self.layer_count()
+        stated = self.c.get("num_hidden_layers")
+        if isinstance(self.c.get("layers_block_type"), list) and stated is not None \
+                and stated != len(self.c["layers_block_type"]):
+            raise ArchitectureError(f"{self.label}: config key 'layers_block_type' has "
+                                    f"{len(self.c['layers_block_type'])} entries but num_hidden_layers is {stated}")
+        if self.c.get("max_position_embeddings") is None and self.c.get("model_max_length") is not None:
+            max_len = self.c["model_max_length"]
+            self.assumptions.append(f"max_position_embeddings not in config.json: model_max_length {max_len:,} taken "
+                                    f"as the longest context (vLLM's KimiLinearConfig would default to 4,096: serve "
+                                    f"with --max-model-len)")
+        else:
+            max_len, = self.require("max_position_embeddings", why="the model")
         hidden, heads = self.require("hidden_size", "num_attention_heads", why="the model")
-        kinds = self.layer_kinds(n_layers)
+        specs = self.layer_specs(n_layers)
+        if any(spec.kind == "deepseek_sparse_attention" or spec.kind == "full_attention" for spec in specs) \
+                and self.has("index_head_dim"):
+            specs = [dataclasses.replace(spec, indexer=own) for spec, own in zip(specs, self.indexer_layers(n_layers))]
+        for key, allowed in (("mlp_layer_types", ("dense", "sparse")), ("moe_layer_freq", (0, 1))):
+            if isinstance(self.c.get(key), list):
+                self._listed(key, n_layers, allowed)
         mixers: dict = {}
-        for kind in kinds:
-            if kind not in mixers:
-                mixers[kind] = self.mixer(kind)
-        layer_mixers = [mixers[kind] for kind in kinds]
+        layer_mixers = []
+        for spec in specs:
+            key = (spec.kind, spec.kv_heads, spec.indexer, spec.index_key)
+            if key not in mixers:
+                mixers[key] = self.mixer(spec)
+            layer_mixers.append(mixers[key])
         shared = self.c.get("num_kv_shared_layers") or 0
         if shared:
-            if not isinstance(shared, int) or not 0 < shared < n_layers:
-                raise ArchitectureError(f"{self.label}: num_kv_shared_layers {shared} must be a whole number "
-                                        f"below num_hidden_layers {n_layers}")
+            if not 0 < shared < n_layers:
+                raise ArchitectureError(f"{self.label}: config key 'num_kv_shared_layers' {shared} must be below "
+                                        f"num_hidden_layers {n_layers}")
             # the last `shared` layers read an earlier layer's cache; their projections are the config's
             # plain attention shapes
             kv_heads, head_dim = self.c.get("num_key_value_heads", 1), self.c.get("head_dim")
-            layer_mixers[-shared:] = [self.attention(SharedKv(kinds[i]), kv_heads, head_dim)
+            layer_mixers[-shared:] = [self.attention(SharedKv(specs[i].kind), kv_heads, head_dim)
                                       for i in range(n_layers - shared, n_layers)]
-        pattern = self.c.get("hybrid_override_pattern")
-        symbols = list(pattern) if isinstance(pattern, str) else [None] * n_layers
-        layers = tuple(Layer(mixer, self.ffn(index, symbols[index])) for index, mixer in enumerate(layer_mixers))
+        layers = tuple(Layer(mixer, self.ffn(index, specs[index])) for index, mixer in enumerate(layer_mixers))
         vocab = self.c.get("vocab_size")
         parameter_problem = None
         if not isinstance(vocab, int) or vocab < 0:
@@ -453,6 +772,9 @@ class _Reader:
         dense = self.c.get("intermediate_size_mlp") or self.c.get("intermediate_size")
         expert_size = self.c.get("moe_intermediate_size") or self.c.get("intermediate_size")
         checkpoint, checkpoint_problem = self.checkpoint()
+        if self.key_problems.checkpoint:
+            checkpoint, checkpoint_problem = None, self.key_problems.checkpoint
+        parameter_problem = self.key_problems.weights or parameter_problem
         return Architecture(
             num_hidden_layers=n_layers, max_position_embeddings=max_len, hidden_size=hidden, num_attention_heads=heads,
             layers=layers, vocab_size=vocab,
@@ -461,8 +783,9 @@ class _Reader:
             experts_per_token=self.experts_per_token(),
             expert_intermediate_size=expert_size if isinstance(expert_size, int) else None,
             dense_intermediate_size=dense if isinstance(dense, int) else None,
-            dtype=self.dtype(), checkpoint=checkpoint, checkpoint_problem=checkpoint_problem, parameter_problem=parameter_problem,
-            not_counted=self.not_counted(), assumptions=tuple(self.assumptions), label=self.label)
+            dtype=self.dtype(), checkpoint=checkpoint, checkpoint_problem=checkpoint_problem,
+            parameter_problem=parameter_problem, not_counted=self.not_counted(), assumptions=tuple(self.assumptions),
+            label=self.label)
 
 
 def read_architecture(config: Mapping[str, Any], label: str = "model",

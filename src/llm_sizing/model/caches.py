@@ -202,6 +202,28 @@ class SparseIndexer(_PerToken):
 
 
 @dataclass(frozen=True)
+class IndexKey(_PerToken):
+    """MiniMax M3's block-sparse attention index key: one shared head of `dim` values per token per
+    sparse layer, in bf16 (vLLM's default indexer_kv_dtype), whatever the KV precision; whole on
+    every tensor-parallel rank (vLLM minimax_m3/common/indexer.py: an MLAAttentionSpec, one vector
+    per token, cache_role INDEXER)."""
+
+    dim: int
+    element_bytes: int = 2
+
+    kind = "index_key"
+
+    def bytes_per_token(self, kv_bytes: int) -> int:
+        return self.dim * self.element_bytes
+
+    def attention_flops_per_token(self, context: int, q_heads: int) -> float:
+        return 2.0 * q_heads * self.dim * context
+
+    def describe(self) -> str:
+        return f"one {self.dim}-wide index key, {self.element_bytes} B per value"
+
+
+@dataclass(frozen=True)
 class RecurrentState:
     """Mamba2 / Gated DeltaNet / linear-attention layers: fixed-size state tensors per session,
     whatever the context, split by heads over tensor-parallel ranks. `tensors` is

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from ..errors import ArchitectureError
-from .caches import ChunkedLocal, FullAttention, MlaLatent, RecurrentState, SharedKv, SlidingWindow, SparseIndexer
+from .caches import (ChunkedLocal, FullAttention, IndexKey, MlaLatent, RecurrentState, SharedKv, SlidingWindow,
+                     SparseIndexer)
 from .operators import (ACTIVATION_BYTES, Collective, DecodeAttention, Elementwise, Gemm, GroupedGemm,
                         PrefillAttention, Shard, Step, allreduce, norm)
 
@@ -59,12 +60,13 @@ class Attention:
     output_gate: bool = False  # Qwen3.5: q_proj also yields the output gate
     qk_norm: str = "none"  # "none" | "per_head" (q_norm, k_norm of head_dim) | "per_layer" (MiniMax: all heads)
     sinks: bool = False  # gpt-oss: one learned sink logit per head
+    index_key: Optional[IndexKey] = None  # MiniMax M3 sparse layers: index q (like K) and one index k head
 
     kind = "attention"
 
     @property
     def caches(self) -> tuple:
-        return (self.cache,)
+        return (self.cache,) if self.index_key is None else (self.cache, self.index_key)
 
     def parameters(self) -> list[Component]:
         hidden, heads, kv_heads, head_dim = self.hidden, self.q_heads, self.kv_heads, self.head_dim
@@ -79,6 +81,9 @@ class Attention:
             out.append(Component("norms", 2 * head_dim, "replicated", quantizable=False))
         if self.sinks:
             out.append(Component("attention", heads, "tp", quantizable=False))
+        if self.index_key is not None:  # index q shards like K/V (as many heads); index k is one head, replicated
+            out += [Component("attention_kv", hidden * kv_heads * self.index_key.dim, "kv", kv_heads=kv_heads),
+                    Component("attention_mla_down", hidden * self.index_key.dim, "replicated")]
         return out
 
     def tensor_parallel_problems(self, tp: int) -> list[str]:
@@ -297,6 +302,54 @@ class GatedDeltaNet:
         return ops + allreduce("mixer_allreduce", tokens, hidden, shard)
 
 
+@dataclass(frozen=True)
+class KimiDeltaAttention:
+    """Kimi Delta Attention (Kimi Linear): q, k, v projections of `heads` x `head_dim`, one short
+    convolution each (fp32 weights), low-rank forget (f_a, f_b) and output (g_a, g_b) gates, a beta
+    projection, A_log and dt_bias, an output norm, o_proj. Shapes: vLLM kda.py (KimiDeltaAttention)
+    and the Kimi-Linear-48B checkpoint (docs/kv/kda.md)."""
+
+    cache: RecurrentState
+    hidden: int
+    heads: int
+    head_dim: int
+    kernel: int
+    problem: Optional[str] = None
+
+    kind = "kda"
+
+    @property
+    def caches(self) -> tuple:
+        return (self.cache,)
+
+    def parameters(self) -> list[Component]:
+        _refuse(self.problem)
+        hidden, inner, d = self.hidden, self.heads * self.head_dim, self.head_dim
+        projections = 3 * hidden * inner + 2 * (hidden * d + d * inner) + hidden * self.heads + inner * hidden
+        return [Component("linear_attention", projections, "tp"),
+                Component("linear_attention", 3 * inner * self.kernel + self.heads + inner, "tp", quantizable=False),
+                Component("norms", d, "replicated", quantizable=False)]
+
+    def tensor_parallel_problems(self, tp: int) -> list[str]:
+        return [] if self.heads % tp == 0 else [f"tensor parallel {tp} does not divide the {self.heads} KDA heads"]
+
+    def ops(self, step: Step, shard: Shard, weights) -> list:
+        _refuse(self.problem)
+        tokens, hidden, tp = step.tokens, self.hidden, shard.tp
+        inner, d = self.heads * self.head_dim, self.head_dim
+        width, precision = weights.of("linear_attention")
+        tensors = {name: (n, w) for name, n, w in self.cache.tensors}
+        ops = [norm("input_norm", tokens, hidden),
+               Gemm("qkv_proj", tokens, hidden, 3 * inner // tp, width, precision),
+               Gemm("gate_projections", tokens, hidden, 2 * d + self.heads // tp, width, precision),
+               Gemm("gate_expansions", tokens, d, 2 * inner // tp, width, precision),
+               Elementwise("conv1d", 2 * tokens * 3 * inner / tp * ACTIVATION_BYTES
+                           + 2 * step.decode * tensors["conv"][0] * tensors["conv"][1] / tp)]
+        ops += recurrent_ops("delta_rule", step, shard, tensors["ssm"][0] * tensors["ssm"][1], tensors["ssm"][0], inner)
+        ops.append(Gemm("o_proj", tokens, inner // tp, hidden, width, precision))
+        return ops + allreduce("mixer_allreduce", tokens, hidden, shard)
+
+
 # ---- feed-forward blocks --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -352,21 +405,34 @@ class MixtureOfExperts:
     shared_gate: bool = False
     expert_biases: bool = False
     router_bias: bool = False
+    score_bias: bool = False  # a per-expert routing score bias (DeepSeek V3's e_score_correction_bias)
+    gated: bool = True  # gate, up, down per expert; False: up, down (Nemotron 3's relu2 experts)
+    latent: Optional[int] = None  # experts run at this width, between a down and an up projection
     problem: Optional[str] = None
 
     kind = "moe"
 
+    @property
+    def matrices(self) -> int:
+        return 3 if self.gated else 2
+
+    @property
+    def expert_hidden(self) -> int:
+        return self.latent or self.hidden
+
     def parameters(self) -> list[Component]:
         _refuse(self.problem)
-        hidden, experts, size = self.hidden, self.experts, self.expert_intermediate
-        out = [Component("experts", experts * 3 * hidden * size, "experts")]
+        hidden, experts, size = self.expert_hidden, self.experts, self.expert_intermediate
+        out = [Component("experts", experts * self.matrices * hidden * size, "experts")]
+        if self.latent:  # fc1 hidden -> latent, fc2 latent -> hidden (replicated linears)
+            out.append(Component("attention_mla_down", 2 * self.hidden * self.latent, "replicated"))
         if self.expert_biases:
             out.append(Component("expert_biases", experts * (2 * size + hidden), "experts", quantizable=False))
-        out.append(Component("router", hidden * experts + (experts if self.router_bias else 0), "replicated",
-                             quantizable=False))
+        out.append(Component("router", self.hidden * experts + (experts if self.router_bias else 0)
+                             + (experts if self.score_bias else 0), "replicated", quantizable=False))
         if self.shared_intermediate:
-            out.append(Component("shared_experts", 3 * hidden * self.shared_intermediate
-                                 + (hidden if self.shared_gate else 0), "tp"))
+            out.append(Component("shared_experts", self.matrices * self.hidden * self.shared_intermediate
+                                 + (self.hidden if self.shared_gate else 0), "tp"))
         return out
 
     def ops(self, step: Step, shard: Shard, weights) -> list:
@@ -381,21 +447,25 @@ class MixtureOfExperts:
             local_touched, rows, slice_width = touched / over, routed * k / over, self.expert_intermediate
         else:
             local_touched, rows, slice_width = touched, routed * k, self.expert_intermediate / over
-        expert_params = 3 * hidden * slice_width
+        expert_params = self.matrices * self.expert_hidden * slice_width
         router_width, router_precision = weights.of("router")
         ops = [norm("post_attention_norm", tokens, hidden),
                Gemm("router", tokens, hidden, self.experts, router_width, router_precision),
                Elementwise("topk", tokens * self.experts * 4)]
+        if self.latent:
+            ops.append(Gemm("latent_down", tokens, hidden, self.latent, width, precision))
         if shard.dp > 1:  # the data-parallel attention ranks' tokens gathered to every expert GPU
-            ops.append(Collective("moe_dispatch", routed * hidden * ACTIVATION_BYTES, over, "alltoall"))
-        ops += [GroupedGemm("experts", local_touched, expert_params * width, rows, expert_params, hidden,
+            ops.append(Collective("moe_dispatch", routed * self.expert_hidden * ACTIVATION_BYTES, over, "alltoall"))
+        ops += [GroupedGemm("experts", local_touched, expert_params * width, rows, expert_params, self.expert_hidden,
                             int(slice_width), precision),
                 Elementwise("experts.activation", 3 * rows * slice_width * ACTIVATION_BYTES)]
+        if self.latent:
+            ops.append(Gemm("latent_up", tokens, self.latent, hidden, width, precision))
         if self.shared_intermediate:
-            ops += mlp_ops("shared_experts", tokens, hidden, self.shared_intermediate // shard.tp, True,
+            ops += mlp_ops("shared_experts", tokens, hidden, self.shared_intermediate // shard.tp, self.gated,
                            weights.of("shared_experts"), shard, with_norm=False)
         if shard.dp > 1:
-            ops.append(Collective("moe_combine", routed * hidden * ACTIVATION_BYTES, over, "alltoall"))
+            ops.append(Collective("moe_combine", routed * self.expert_hidden * ACTIVATION_BYTES, over, "alltoall"))
         else:
             ops += allreduce("moe_allreduce", tokens, hidden, shard)
         return ops

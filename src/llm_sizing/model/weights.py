@@ -46,7 +46,8 @@ FORMATS: dict[str, WeightFormat] = {f.name: f for f in (
     _fmt("mxfp4", 4 + Fraction(8, 32), "MXFP4: e2m1 values, one e8m0 scale per 32"),
     _fmt("nvfp4", 4 + Fraction(8, 16), "NVFP4: e2m1 values, one e4m3 scale per 16 (+ one fp32 per tensor)"),
 )}
-DTYPE_FORMAT = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+DTYPE_FORMAT = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "bf16": "bf16", "fp16": "fp16", "fp32": "fp32",
+                "half": "fp16", "float": "fp32"}
 
 
 @dataclass(frozen=True)

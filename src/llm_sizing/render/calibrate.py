@@ -20,7 +20,8 @@ def progress(total: int, description: str):
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[label]}"))
-    with Progress(*columns, console=console, transient=not console.is_terminal) as bar:
+    # drawn on a terminal only: a pipe or a log gets no bar (and an error stays one line)
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total, label="")
 
         def advance(label: str) -> None:
