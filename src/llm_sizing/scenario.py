@@ -274,11 +274,17 @@ class Scenario:
                                help="seed: the card's rule (HBM x ratio - overhead per node); physical: per GPU, "
                                     "weights from the checkpoint, the layout and the engine's reserve, as vLLM "
                                     "accounts them.")
+    speculative: str = option("none", flag="--speculative", kind="name", metavar="SPEC", default_text="none",
+                              help="Speculative decoding's memory: none; mtp[:N] (the model's multi-token-prediction "
+                                   "layers, N speculative tokens, default 1); draft:MODEL[:N] (a draft model or EAGLE "
+                                   "head: a catalog name or a config). Its layers' KV and weights are added.",
+                              commands=("size",))
     physical: Optional[PhysicalOptions] = None
     service: ServiceOptions = ServiceOptions()
 
     def __post_init__(self):
         check_fields(self)
+        self.speculation  # refuse a malformed --speculative now
         if self.memory_model == "physical":
             if self.physical is None:
                 object.__setattr__(self, "physical", PhysicalOptions())
@@ -299,6 +305,12 @@ class Scenario:
     @property
     def kv_bytes_per_element(self) -> int:
         return KV_PRECISION_BYTES[self.kv_precision]
+
+    @property
+    def speculation(self):
+        from .model.speculative import Speculation
+
+        return Speculation.parse(self.speculative)
 
     @property
     def paging(self) -> Paging:

@@ -14,12 +14,15 @@ class _Entry:
     """What every kind of entry shares: built from a schema-checked dict, cross-field checks."""
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], origin: str):
+    def from_dict(cls, data: Mapping[str, Any], origin: str, private: bool = False):
+        """The entry from a parsed document; `private`: the caller owns `data` and nothing else holds it
+        (a file just parsed), so the nested documents need no private copies."""
         values = {f.name: data.get(f.name, f.default) for f in fields(cls) if f.name != "origin"}
         values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
-        for key, value in values.items():  # private copies of nested documents, so the entry stays a value
-            if isinstance(value, dict):
-                values[key] = json.loads(json.dumps(value))
+        if not private:
+            for key, value in values.items():  # private copies of nested documents, so the entry stays a value
+                if isinstance(value, dict):
+                    values[key] = json.loads(json.dumps(value))
         return cls(**values, origin=origin)
 
     def problems(self) -> list[tuple[str, str]]:
@@ -69,6 +72,16 @@ class ModelEntry(_Entry):
 
     def layer_counts(self) -> dict[str, int]:
         return self.architecture.layer_counts()
+
+    def speculating(self, speculation, draft=None) -> "ModelEntry":
+        """This model served with speculative decoding (model/speculative.py): the same entry whose
+        architecture carries the draft's layers; `draft` the draft model's architecture."""
+        import dataclasses
+
+        architecture = self.architecture.speculating(speculation, draft)
+        entry = dataclasses.replace(self)
+        entry.__dict__["architecture"] = architecture  # the cached_property's slot: the combined model
+        return entry
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def read_catalog_file(path: Union[str, Path], trusted_digest: str | None = None)
     trusted = trusted_digest is not None and digest(text) == trusted_digest
     entries = []
     for index, data in enumerate(document[kind]):
-        entry = ENTRY_TYPES[kind].from_dict(data, origin=path)
+        entry = ENTRY_TYPES[kind].from_dict(data, origin=path, private=True)  # the document is ours alone
         for field_name, problem in ([] if trusted else entry.problems()):
             where = _where(path, text, f"/{kind}/{index}/{field_name}")
             raise CatalogError(f"{where}: {_entry_label(kind, document, index)}: field '{field_name}' {problem}")

@@ -29,6 +29,7 @@ from .caches import (ChunkedLocal, FullAttention, IndexKey, MlaLatent, Recurrent
                      SparseIndexer)
 from .layers import (Attention, DenseMlp, GatedDeltaNet, KimiDeltaAttention, Layer, Mamba2, MixtureOfExperts,
                      MlaAttention, NoFfn, NoMixer, UncountedFfn)
+from .speculative import Speculation
 from .weights import CheckpointFormat, checkpoint_format
 
 DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "half": 2, "float32": 4, "float": 4, "fp32": 4, "bf16": 2, "fp16": 2}
@@ -202,12 +203,68 @@ class Architecture:
     expert_intermediate_size: Optional[int] = None
     dense_intermediate_size: Optional[int] = None
     dtype: str = "bfloat16"  # the model dtype the config names (non-quantized components)
+    eagle: int = 0  # an EAGLE draft head: the fc's input width in hidden sizes (2, EAGLE-3: 3); 0 otherwise
+    draft_vocab_size: Optional[int] = None  # an EAGLE-3 head's own lm_head rows
     checkpoint: Optional[CheckpointFormat] = None
     checkpoint_problem: Optional[str] = None
     parameter_problem: Optional[str] = None  # a model-level shape the parameter count needs is missing
     not_counted: tuple[str, ...] = ()  # parts of the checkpoint the parameter count leaves out, and why
     assumptions: tuple[str, ...] = ()
+    # multi-token prediction: the model's MTP layers and module weights (added by --speculative mtp),
+    # or why they cannot be used (mtp_problem) or counted (mtp_weights_problem)
+    mtp_layers: tuple[Layer, ...] = ()
+    mtp_components: tuple = ()
+    mtp_problem: Optional[str] = None
+    mtp_weights_problem: Optional[str] = None
+    extra_components: tuple = ()  # parameters outside the layers (speculative modules' projections)
+    speculative_layers: int = 0  # of `layers`, the last ones a draft adds
+    speculation: Optional[Speculation] = None
     label: str = field(default="model", compare=False)
+
+    def speculating(self, speculation: Speculation, draft: Optional["Architecture"] = None) -> "Architecture":
+        """This model served with speculative decoding: the draft's layers appended (their caches in the
+        same pool, their weights beside the target's), recurrent states kept 1 + N times
+        (model/speculative.py). `draft`: the draft model's architecture for `draft:MODEL`."""
+        if not speculation.active:
+            return self
+        tokens = speculation.tokens
+        if speculation.method == "mtp":
+            if not self.mtp_layers:
+                raise ArchitectureError(self.mtp_problem or f"{self.label}: --speculative mtp: the config has no "
+                                        f"multi-token-prediction layers (num_nextn_predict_layers, "
+                                        f"mtp_num_hidden_layers)")
+            extra, components, problem = self.mtp_layers, self.mtp_components, self.mtp_weights_problem
+            note = f"{len(extra)} multi-token-prediction layer(s) counted (--speculative mtp)"
+        else:
+            if draft is None:
+                raise ArchitectureError(f"{self.label}: --speculative draft needs the draft model")
+            extra, components, problem = draft.draft_layers(self)
+            note = f"the draft model's {len(extra)} layer(s) counted (--speculative draft:{speculation.draft})"
+        kept = tuple(n for n in self.not_counted if "multi-token-prediction" not in n)
+        return dataclasses.replace(
+            self, layers=tuple(layer.speculative(tokens) for layer in self.layers) + extra,
+            num_hidden_layers=self.num_hidden_layers + len(extra), speculative_layers=len(extra),
+            extra_components=self.extra_components + tuple(components), not_counted=kept + (note,),
+            parameter_problem=self.parameter_problem or problem, speculation=speculation)
+
+    def draft_layers(self, target: "Architecture") -> tuple[tuple[Layer, ...], tuple, Optional[str]]:
+        """This model as a draft for `target`: its layers, and the weights outside them it adds: an EAGLE
+        head shares the target's embeddings and lm_head and adds its fc (and EAGLE-3 its own lm_head);
+        a plain draft model adds its own embeddings and lm_head."""
+        from .layers import Component
+
+        hidden = self.hidden_size
+        if self.eagle:
+            components = [Component("draft_fc", self.eagle * hidden * hidden, "replicated", quantizable=False)]
+            if self.draft_vocab_size:
+                components.append(Component("lm_head", self.draft_vocab_size * hidden, "vocab", "last",
+                                            quantizable=False))
+        else:
+            vocab = self.vocab_size or 0
+            components = [Component("embeddings", vocab * hidden, "vocab", "first", quantizable=False)]
+            if not self.tie_word_embeddings:
+                components.append(Component("lm_head", vocab * hidden, "vocab", "last", quantizable=False))
+        return self.layers, tuple(components), self.parameter_problem
 
     @property
     def caches(self) -> tuple[tuple, ...]:
@@ -561,7 +618,7 @@ class _Reader:
         ssm_width = DTYPE_BYTES[declared] if declared is not None else 4
         conv_dim = heads * head_dim + 2 * groups * state
         cache = RecurrentState("mamba2", (("conv", (kernel - 1) * conv_dim, width),
-                                          ("ssm", heads * head_dim * state, ssm_width)))
+                                          ("ssm", heads * head_dim * state, ssm_width)), conv_rows=kernel - 1)
         return Mamba2(cache, self.c["hidden_size"], heads, head_dim, groups, state, kernel,
                       conv_bias=bool(self.c.get("use_conv_bias", True)))
 
@@ -575,7 +632,7 @@ class _Reader:
         ssm_width = DTYPE_BYTES.get(str(self.c.get("mamba_ssm_dtype")), width)
         conv_dim = k_dim * k_heads * 2 + v_dim * v_heads
         cache = RecurrentState("gated_deltanet", (("conv", (kernel - 1) * conv_dim, width),
-                                                  ("ssm", v_heads * v_dim * k_dim, ssm_width)))
+                                                  ("ssm", v_heads * v_dim * k_dim, ssm_width)), conv_rows=kernel - 1)
         return GatedDeltaNet(cache, self.c["hidden_size"], k_heads, v_heads, k_dim, v_dim, kernel)
 
     def kda(self) -> KimiDeltaAttention:
@@ -592,7 +649,7 @@ class _Reader:
         heads, head_dim, kernel = values
         inner = heads * head_dim
         cache = RecurrentState("kda", (("conv", (kernel - 1) * 3 * inner, self.dtype_bytes()),
-                                       ("ssm", heads * head_dim * head_dim, 4)))
+                                       ("ssm", heads * head_dim * head_dim, 4)), conv_rows=kernel - 1)
         problem = (f"{self.label}: cannot count the KDA weights: config key 'linear_attn_config'.use_full_rank_gate "
                    f"(Kimi K3's full-rank gate) is not counted" if config.get("use_full_rank_gate") else None)
         return KimiDeltaAttention(cache, self.c["hidden_size"], heads, head_dim, kernel, problem=problem)
@@ -706,12 +763,64 @@ class _Reader:
                          f"for speculative decoding")
         return tuple(notes)
 
-    def checkpoint(self) -> tuple[Optional[CheckpointFormat], Optional[str]]:
+    def checkpoint(self, layers=()) -> tuple[Optional[CheckpointFormat], Optional[str]]:
         quantization = self.top.get("quantization_config") or self.c.get("quantization_config")
         try:
-            return checkpoint_format(self.dtype(), quantization, self.hf_quant_config, self.label), None
+            components = [{c.name for c in layer.mixer.parameters() + layer.ffn.parameters() if c.quantizable}
+                          for layer in layers]
+        except ArchitectureError:
+            components = []  # the weights cannot be counted anyway
+        try:
+            return checkpoint_format(self.dtype(), quantization, self.hf_quant_config, self.label, components), None
         except ArchitectureError as error:
             return None, str(error)
+
+    # ---- multi-token prediction (--speculative mtp) -------------------------------------------
+    def mtp(self, n_layers: int):
+        """The model's MTP layers (index n_layers on), their module weights, and what cannot be read:
+        (layers, components, problem, weights_problem)."""
+        c = self.c
+        if _positive_int(c.get("num_mtp_modules")) and c.get("use_mtp", True):
+            return (), (), (f"{self.label}: --speculative mtp: config key 'num_mtp_modules': MiniMax's MTP modules "
+                            f"are not read"), None
+        hidden = c["hidden_size"]
+        experts = self.experts()
+        ffn = "moe" if experts else "mlp"
+        weights_problem = None
+        if _positive_int(c.get("num_nextn_predict_layers")):
+            count = c["num_nextn_predict_layers"]
+            pattern = c.get("mtp_layers_block_type") or c.get("mtp_hybrid_override_pattern")
+            if pattern is not None:  # Nemotron 3: each module is the pattern's layers
+                if isinstance(pattern, str):
+                    pattern = list(pattern)
+                unknown = sorted({str(p) for p in pattern} - set(BLOCK_KINDS))
+                if unknown:
+                    return (), (), (f"{self.label}: config key 'mtp_layers_block_type' names kinds this tool cannot "
+                                    f"size: {', '.join(unknown)}"), None
+                specs = [LayerSpec(*BLOCK_KINDS[name]) for name in pattern] * count
+                weights_problem = (f"{self.label}: --speculative mtp: the weights of Nemotron's MTP module outside "
+                                   f"its layers are not counted")
+            else:  # DeepSeek MTP: a decoder layer of the model's kind (sparse attention keeps its indexer)
+                kind = "deepseek_sparse_attention" if c.get("index_head_dim") is not None else "full_attention"
+                specs = [LayerSpec(kind, ffn)] * count
+            # DeepSeek MTP module (vLLM deepseek_mtp.py): eh_proj 2H x H, enorm, hnorm, shared_head.norm
+            from .layers import Component
+
+            components = (Component("mtp_projection", count * 2 * hidden * hidden, "replicated", quantizable=False),
+                          Component("norms", count * 3 * hidden, "replicated", quantizable=False))
+        elif _positive_int(c.get("mtp_num_hidden_layers")):
+            count = c["mtp_num_hidden_layers"]
+            specs = [LayerSpec("full_attention", ffn)] * count
+            components = ()
+            weights_problem = (f"{self.label}: --speculative mtp: the weights of this MTP module outside its layers "
+                               f"(mtp_num_hidden_layers) are not counted")
+        else:
+            return (), (), None, None
+        layers = []
+        for index, spec in enumerate(specs):
+            layers.append(Layer(self.mixer(spec), self.ffn(n_layers + index, dataclasses.replace(
+                spec, ffn=spec.ffn if spec.ffn != "auto" else ffn))))
+        return tuple(layers), components, None, weights_problem
 
     def read(self) -> Architecture:
         problems = check_keys(self.c, self.label)
@@ -771,7 +880,14 @@ class _Reader:
         kv_heads = self.c.get("num_key_value_heads")
         dense = self.c.get("intermediate_size_mlp") or self.c.get("intermediate_size")
         expert_size = self.c.get("moe_intermediate_size") or self.c.get("intermediate_size")
-        checkpoint, checkpoint_problem = self.checkpoint()
+        try:
+            mtp_layers, mtp_components, mtp_problem, mtp_weights = self.mtp(n_layers)
+        except ArchitectureError as error:  # an MTP layer the reader cannot build: only --speculative mtp needs it
+            mtp_layers, mtp_components, mtp_problem, mtp_weights = (), (), str(error), None
+        names = [name for source in (self.top, self.c) for name in (source.get("architectures") or [])
+                 if isinstance(name, str)]
+        eagle = 3 if any("Eagle3" in name for name in names) else 2 if any("Eagle" in name for name in names) else 0
+        checkpoint, checkpoint_problem = self.checkpoint(layers)
         if self.key_problems.checkpoint:
             checkpoint, checkpoint_problem = None, self.key_problems.checkpoint
         parameter_problem = self.key_problems.weights or parameter_problem
@@ -785,6 +901,9 @@ class _Reader:
             dense_intermediate_size=dense if isinstance(dense, int) else None,
             dtype=self.dtype(), checkpoint=checkpoint, checkpoint_problem=checkpoint_problem,
             parameter_problem=parameter_problem, not_counted=self.not_counted(), assumptions=tuple(self.assumptions),
+            mtp_layers=mtp_layers, mtp_components=mtp_components, mtp_problem=mtp_problem,
+            mtp_weights_problem=mtp_weights, eagle=eagle,
+            draft_vocab_size=self.c.get("draft_vocab_size") if _positive_int(self.c.get("draft_vocab_size")) else None,
             label=self.label)
 
 

@@ -231,6 +231,8 @@ class RecurrentState:
 
     family: str
     tensors: tuple[tuple[str, int, int], ...]
+    conv_rows: int = 0  # the convolution state's rows (kernel - 1): speculative tokens add rows
+    copies: int = 1  # state copies a request holds (1 + speculative tokens)
 
     kind = "recurrent_state"
     pool_family = ("mamba",)
@@ -238,7 +240,18 @@ class RecurrentState:
 
     @property
     def state_bytes(self) -> int:
+        """One copy of the state."""
         return sum(elements * width for _, elements, width in self.tensors)
+
+    def speculative(self, tokens: int) -> "RecurrentState":
+        """With `tokens` speculative tokens a step: 1 + tokens copies per request, and `tokens` more
+        convolution rows (vLLM MambaSpec.max_memory_usage_bytes, kda/mamba2 state shapes with num_spec)."""
+        if not tokens:
+            return self
+        rows = self.conv_rows
+        tensors = tuple((name, elements // rows * (rows + tokens) if name == "conv" and rows else elements, width)
+                        for name, elements, width in self.tensors)
+        return dataclasses.replace(self, tensors=tensors, conv_rows=rows + tokens if rows else 0, copies=1 + tokens)
 
     def bytes_per_token(self, kv_bytes: int) -> int:
         return 0
@@ -247,17 +260,18 @@ class RecurrentState:
         return None
 
     def bytes_per_session(self, context: int, kv_bytes: int) -> int:
-        return self.state_bytes
+        return self.copies * self.state_bytes
 
     def page_bytes(self, block: int, kv_bytes: int) -> int:
         return self.state_bytes
 
     def blocks_per_session(self, context: int, paging: Paging, block: int) -> int:
-        return 1  # vLLM MambaSpec, mamba_cache_mode "none": one page per request
+        return self.copies  # vLLM MambaSpec, mamba_cache_mode "none": one page per request (per state copy)
 
     def shard(self, tensor_parallel: int):
         return dataclasses.replace(self, tensors=tuple((name, ceil_div(elements, tensor_parallel), width)
                                                        for name, elements, width in self.tensors))
+
 
     def decode_read_bytes(self, context: int, kv_bytes: int) -> float:
         return 2.0 * self.state_bytes  # read and write the state
@@ -267,7 +281,8 @@ class RecurrentState:
 
     def describe(self) -> str:
         parts = ", ".join(f"{name} {elements:,} x {width} B" for name, elements, width in self.tensors)
-        return f"{self.family}: {parts}"
+        copies = f" x {self.copies} copies (speculative decoding)" if self.copies > 1 else ""
+        return f"{self.family}: {parts}{copies}"
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ WEIGHT_KEYS = frozenset({
     "mtp_num_hidden_layers", "num_mtp_modules", "mtp_transformer_layers", "mla_use_output_gate",
     "attention_output_gate", "routed_expert_hidden_size", "moe_latent_size", "moe_shared_expert_intermediate_size",
     "num_experts_per_token", "num_shared_experts", "dense_intermediate_size", "mlp_layer_types",
-    "use_full_rank_gate"})
+    "use_full_rank_gate", "draft_vocab_size"})
 #: keys only the checkpoint's format reads
 CHECKPOINT_KEYS = frozenset({"quantization_config"})
 
@@ -317,6 +317,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
       "Nemotron 3"),
     K("mtp_transformer_layers", some_layers, "layers per MTP module", "MiniMax"),
     K("use_mtp", boolean, "MTP modules present", "MiniMax", NONE),
+    K("draft_vocab_size", positive, "an EAGLE-3 head's own lm_head rows (--speculative draft:MODEL)", "EAGLE-3 heads"),
     # ---- the checkpoint -----------------------------------------------------------------------
     K("quantization_config", mapping_or_null, "the checkpoint's quantization (weights.py)", "quantized checkpoints"),
     K("num_logits_to_keep", any_value, "generation setting (no size effect)", "Qwen3-Next", NONE),

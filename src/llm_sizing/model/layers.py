@@ -11,6 +11,7 @@ Formulas per component: docs/weights.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -233,6 +234,9 @@ class Mamba2:
     def caches(self) -> tuple:
         return (self.cache,)
 
+    def speculative(self, tokens: int):
+        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
+
     def parameters(self) -> list[Component]:
         hidden, heads = self.hidden, self.heads
         inner = heads * self.head_dim
@@ -279,6 +283,9 @@ class GatedDeltaNet:
     def caches(self) -> tuple:
         return (self.cache,)
 
+    def speculative(self, tokens: int):
+        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
+
     def parameters(self) -> list[Component]:
         hidden, key, value = self.hidden, self.k_heads * self.k_dim, self.v_heads * self.v_dim
         params = (hidden * (2 * key + 2 * value) + hidden * 2 * self.v_heads + (2 * key + value) * self.kernel
@@ -321,6 +328,9 @@ class KimiDeltaAttention:
     @property
     def caches(self) -> tuple:
         return (self.cache,)
+
+    def speculative(self, tokens: int):
+        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
 
     def parameters(self) -> list[Component]:
         _refuse(self.problem)
@@ -524,6 +534,11 @@ class Layer:
     @property
     def caches(self) -> tuple:
         return self.mixer.caches
+
+    def speculative(self, tokens: int) -> "Layer":
+        """The layer under speculative decoding: recurrent mixers keep more state (their `speculative`)."""
+        speculate = getattr(self.mixer, "speculative", None)
+        return self if speculate is None or not tokens else Layer(speculate(tokens), self.ffn)
 
     def ops(self, step: Step, shard: Shard, weights) -> list:
         return self.mixer.ops(step, shard, weights) + self.ffn.ops(step, shard, weights)

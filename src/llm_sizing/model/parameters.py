@@ -1,7 +1,8 @@
 """Parameter counts by component, from the model's `Architecture`. Pure.
 
     embeddings V x H (+ lm_head V x H unless tied)
-    + per layer: 2 x H of norms + the mixer's components + the feed-forward block's components
+    + per layer: H of norm per block it has (mixer, feed-forward) + the mixer's components + the
+      feed-forward block's components
     + the final norm H
 Each component says how a replica's GPUs share it (`layers.Component`). Formulas per layer kind
 and sources: docs/weights.md. Vision encoders and multi-token-prediction layers are not counted
@@ -49,10 +50,13 @@ def count_parameters(arch: Architecture) -> ParameterCount:
     if not arch.tie_word_embeddings:
         add([Component("lm_head", vocab * hidden, "vocab", "last", quantizable=False)])
     for layer in arch.layers:
-        add([Component("norms", 2 * hidden, "replicated", quantizable=False)])
+        # a norm before each block the layer has (a hybrid's mixer-only or MLP-only layer has one)
+        blocks = (layer.mixer.kind != "none") + (layer.ffn.kind != "none")
+        add([Component("norms", blocks * hidden, "replicated", quantizable=False)])
         add(layer.mixer.parameters())
         add(layer.ffn.parameters())
     add([Component("norms", hidden, "replicated", quantizable=False)])
+    add(arch.extra_components)
     components = tuple(Component(name, params, split, stage, quantizable, kv_heads)
                        for (name, split, stage, quantizable, kv_heads), params in parts.items())
     return ParameterCount(components, arch.not_counted)

@@ -24,8 +24,20 @@ class Resolved:
         return self.context_tokens != self.scenario.effective_context
 
 
+def _draft(name: str, catalog):
+    """The draft model of --speculative draft:MODEL: a catalog name, a config path, a model directory
+    or hf:ORG/NAME, as --model takes."""
+    from ..catalog.huggingface import is_model_reference, model_entry_from_reference
+
+    return model_entry_from_reference(name) if is_model_reference(name) else catalog.model(name)
+
+
 def resolve(scenario, catalog) -> Resolved:
     model = catalog.model(scenario.model)
+    speculation = scenario.speculation
+    if speculation.active:
+        draft = _draft(speculation.draft, catalog).architecture if speculation.method == "draft" else None
+        model = model.speculating(speculation, draft)
     server = catalog.server(scenario.server)
     storage = catalog.storage_profile(scenario.storage)
     profile = catalog.profile_for(server, scenario.service.profile)
