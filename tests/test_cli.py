@@ -209,7 +209,8 @@ def test_catalog_list_show_validate_schema(tmp_path):
     assert shown["name"] == "opt-oss-20b" and shown["config"]["num_hidden_layers"] == 24
     one_line_error(["catalog", "show", "dgx301"], "Did you mean 'dgx300'?")
     assert cli(["catalog", "validate"]).stdout.strip().endswith(
-        f"valid: {len(load_catalog().models)} models, {len(load_catalog().servers)} servers, 3 storage profiles")
+        f"valid: {len(load_catalog().models)} models, {len(load_catalog().servers)} servers, 3 storage profiles, "
+            f"{len(load_catalog().profiles)} performance profiles")
     (tmp_path / "storage.json").write_text('{"storage": [{"name": "s3"}]}')
     one_line_error(["catalog", "validate", tmp_path], "storage profile entry 's3': must contain")
     schema = json.loads(cli(["catalog", "schema", "models"]).stdout)

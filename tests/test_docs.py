@@ -3,6 +3,7 @@ command tree, docs/warnings.md from the findings' definitions, the README's exam
 validation claims), every command and option is in docs/cli.md, every doc link resolves, and the
 README's commands are what CI and the card run."""
 
+import os
 import re
 import subprocess
 import sys
@@ -127,3 +128,14 @@ def test_readme_example_report_is_the_real_output():
     report = done.stdout.rstrip("\n")
     assert report.startswith("LLM inference sizing") and "nodes_final" in report
     assert report in README
+
+
+def test_readme_catalog_example_runs_as_written(tmp_path):
+    """The README's catalog example, every line, in an empty directory: each command exits 0 (the
+    user's server gets the built-in H100 profile through its gpu_model, so perf runs too)."""
+    block = fenced_after("<!-- catalog-example -->")
+    script = (f'set -e\nllm-sizing() {{ "{sys.executable}" "{ROOT / "sizing.py"}" "$@"; }}\n' + block)
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "LLM_SIZING_CATALOG": ""})
+    assert done.returncode == 0, done.stderr
+    assert "valid:" in done.stdout and "nodes_final" in done.stdout and "TPOT" in done.stdout

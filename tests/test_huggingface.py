@@ -82,7 +82,11 @@ def test_catalog_import_then_size_by_name(tmp_path):
 
 def test_catalog_import_from_the_hf_cache(tmp_path):
     env = hf_cache(tmp_path, "Qwen/Qwen3.5-27B", "Qwen--Qwen3.5-27B")
-    done = run_entry(["catalog", "import", "hf:Qwen/Qwen3.5-27B", "--into", str(tmp_path / "cat")], env=env)
+    argv = ["catalog", "import", "hf:Qwen/Qwen3.5-27B", "--into", str(tmp_path / "cat")]
+    # its default name is the built-in 'qwen3.5-27b' (names are case-insensitive): refused by name
+    refused = run_entry(argv, env=env)
+    assert refused.returncode == 2 and "'Qwen3.5-27B' already exists" in refused.stderr
+    done = run_entry(argv + ["--replace"], env=env)
     assert done.returncode == 0, done.stderr
     entry = json.loads((tmp_path / "cat" / "models" / "Qwen3.5-27B.json").read_text())["models"][0]
     assert entry["hf_id"] == "Qwen/Qwen3.5-27B" and entry["name"] == "Qwen3.5-27B"
@@ -101,11 +105,36 @@ def test_import_needs_a_place_to_write():
     one_line_error(["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json"], "--into DIR")
 
 
-def test_import_does_not_overwrite_without_force(tmp_path):
+def test_import_does_not_overwrite_without_replace(tmp_path):
     argv = ["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json", "--into", tmp_path]
     assert cli(argv).returncode == 0
-    one_line_error(argv, "--force")
-    assert cli(argv + ["--force"]).returncode == 0
+    one_line_error(argv, "--replace")
+    assert cli(argv + ["--replace"]).returncode == 0
+    assert cli(argv + ["--force"]).returncode == 0  # the earlier spelling still works
+
+
+@pytest.mark.parametrize("flags, named", [
+    # the built-in 'opt-oss-120b' entry has the alias 'gpt-oss-120b' (catalog/builtin/models.json)
+    (["--name", "gpt-oss-120b"], "already used by model entry 'opt-oss-120b'"),
+    (["--name", "mine", "--alias", "GPT-OSS-20B"], "already used by model entry 'opt-oss-20b'"),
+    (["--name", "gpt-oss-120b", "--replace"], "already used by model entry 'opt-oss-120b'"),
+    # a built-in entry's own name: refused without --replace
+    (["--name", "llama-3.1-8b"], "pass --replace"),
+])
+def test_import_that_would_break_the_catalog_is_refused(tmp_path, flags, named):
+    argv = ["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json", "--into", tmp_path / "cat"] + flags
+    one_line_error(argv, named)
+    assert not (tmp_path / "cat").exists()
+
+
+def test_import_with_replace_keeps_every_later_command_working(tmp_path):
+    cat = tmp_path / "cat"
+    argv = ["catalog", "import", HF / "openai--gpt-oss-20b" / "config.json", "--into", cat]
+    assert cli(argv + ["--name", "llama-3.1-8b", "--replace"]).returncode == 0
+    # the user's entry replaces the built-in one of that name; the catalog still loads
+    assert cli(["catalog", "validate", "--catalog", cat]).returncode == 0
+    shown = cli(["catalog", "show", "llama-3.1-8b", "--catalog", cat])
+    assert shown.returncode == 0 and '"num_hidden_layers": 24' in shown.stdout
 
 
 def test_missing_config_file_is_one_line(tmp_path):

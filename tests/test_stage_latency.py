@@ -104,6 +104,40 @@ def test_larger_batch_never_faster_per_token_and_more_tokens_per_replica():
         previous = p
 
 
+@pytest.mark.parametrize("model, server, tp, input_tokens, output_tokens", [
+    ("kimi-k2-instruct", "dgx300", 8, 1024, 4),  # prefill-bound: the old fixed-point iteration oscillated here
+    ("llama-3.1-8b", "hgx-h100", 1, 1000, 1000),
+    ("qwen3-235b-a22b", "dgx200", 4, 8192, 256),
+])
+def test_closed_loop_latency_never_falls_as_the_batch_grows(model, server, tp, input_tokens, output_tokens):
+    # a replica that holds b sessions meets every load up to b: TTFT and TPOT must not dip at some b
+    # (the targets' bisection relies on it); the steady state is solved for the cycle, so it does not
+    previous = None
+    for batch in list(range(1, 33)) + [48, 64, 96, 128, 256]:
+        p = perf(model=model, server=server, tp=tp, batch=batch, input_tokens=input_tokens,
+                 output_tokens=output_tokens, kv="fp8").performance
+        if previous is not None:
+            assert p.ttft_ms >= previous.ttft_ms * (1 - 1e-9), batch
+            assert p.tpot_ms >= previous.tpot_ms * (1 - 1e-9), batch
+        previous = p
+
+
+def test_the_closed_loop_steady_state_satisfies_its_equations():
+    # at the answer: cycle = TTFT + O x TPOT, f = min(0.99, (C / cycle) x I x TPOT / q), and the
+    # queue is M/D/1's f / (2 (1 - f)) x S (docs/performance.md); a prefill-bound case (Kimi K2,
+    # 1,024 in / 4 out): 16 requests each needing one ~45 ms prompt step cannot start faster than
+    # one per prompt step, so the cycle is at least 16 x the prompt step
+    p = perf(model="kimi-k2-instruct", server="dgx300", tp=8, batch=16, input_tokens=1024, output_tokens=4,
+             kv="fp8").performance
+    service = p.prefill_steps * p.prefill_step.total_ms
+    assert p.prefill_share < 0.99
+    # the queue holds the steady state's wait plus the first wave's (benchmarks start all at once)
+    first_wave = p.queue_ms - p.prefill_share / (2 * (1 - p.prefill_share)) * service
+    cycle = p.ttft_ms - first_wave + 4 * p.tpot_ms
+    assert cycle >= 16 * p.prefill_step.total_ms * 0.95
+    assert p.prefill_share == pytest.approx(16 / cycle * 1024 * p.tpot_ms / 1024, rel=1e-3)
+
+
 def test_closed_loop_throughput_is_the_benchmarks():
     # output tokens per second per replica = C x O / (TTFT + O x TPOT)
     p = perf(batch=32, input_tokens=2000, output_tokens=500).performance
@@ -288,7 +322,20 @@ def test_targets_need_the_servers_figures(tmp_path):
     one_line_error(["--catalog", tmp_path, "--model", "llama-3.1-8b", "--server", "bare8", "--storage",
                     "profile_default", "--concurrency", "10", "--effective-context", "8192", "--input-tokens",
                     "1000", "--output-tokens", "100", "--target-tpot-ms", "1"],
-                   "latency targets need a performance profile for server 'bare8'")
+                   "latency targets need a performance profile: server 'bare8'")
+
+
+def test_perf_takes_the_checkpoint_size_for_a_model_it_cannot_count():
+    # gemma-4-26b-a4b's MoE block layout cannot be counted from its config: perf says to give
+    # --weights-gib, and with it evaluates the replica; TP1 holds the whole 48 GiB on its one GPU
+    argv = ["perf", "--model", "gemma-4-26b-a4b", "--server", "hgx-h100", "--batch", "8", "--input-tokens", "1000",
+            "--output-tokens", "100"]
+    one_line_error(argv, "--weights-gib")
+    done = cli(argv + ["--weights-gib", "48", "--json-only"])
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["memory"]["weights_gib_per_gpu"] == 48.0
+    assert document["performance"]["tpot_ms"] > 0
 
 
 def test_json_has_no_infinity_and_the_text_says_why():

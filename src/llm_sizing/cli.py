@@ -348,8 +348,12 @@ def catalog_validate(ctx, paths, catalog_dirs):
     loaded = load_catalog(_dirs(ctx, catalog_dirs) + tuple(paths))
     for source in loaded.sources:
         click.echo(f"ok  {source}")
+    for model in loaded.models:  # sizable; only the weights need a figure from the user
+        for problem in model.weight_problems():
+            click.echo(f"note  model '{model.name}': sized by the seed memory model; the physical one and perf "
+                       f"need its weights from you: {problem}")
     click.echo(f"valid: {len(loaded.models)} models, {len(loaded.servers)} servers, "
-               f"{len(loaded.storage)} storage profiles")
+               f"{len(loaded.storage)} storage profiles, {len(loaded.profiles)} performance profiles")
     return EXIT_OK
 
 
@@ -359,10 +363,11 @@ def catalog_validate(ctx, paths, catalog_dirs):
 @click.option("--alias", "aliases", multiple=True, help="Another name for it (repeatable).")
 @click.option("--into", "into", metavar="DIR", help="User catalog directory to write to (default: the first "
                                                     "--catalog directory, else the first LLM_SIZING_CATALOG one).")
-@click.option("--force", is_flag=True, help="Replace an existing file of the same name.")
+@click.option("--replace", "--force", "replace", is_flag=True,
+              help="Replace an existing entry (and file) of the same name; without it such an import is refused.")
 @_catalog_option
 @click.pass_context
-def catalog_import(ctx, source, name, aliases, into, force, catalog_dirs):
+def catalog_import(ctx, source, name, aliases, into, replace, catalog_dirs):
     """Write a model entry from a Hugging Face config: a config.json path, a model directory, or
     hf:ORG/NAME (fetched into the Hugging Face cache, or read from it offline).
 
@@ -374,17 +379,22 @@ def catalog_import(ctx, source, name, aliases, into, force, catalog_dirs):
       llm-sizing catalog import ./Llama-3.1-8B/config.json --into ~/my-catalog
       llm-sizing catalog import hf:Qwen/Qwen3-8B --name qwen3-8b --into ~/my-catalog
     """
-    from pathlib import Path
-
+    from .catalog import load_catalog
     from .catalog.huggingface import model_entry_from_reference, write_entry
     from .catalog.loader import user_catalog_dirs
+
+    from .files import expand, is_dir
 
     targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
     if not targets:
         raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
+    directory = expand(targets[0])
     entry = model_entry_from_reference(source, name=name, aliases=tuple(aliases))
     entry.architecture.checkpoint_format()  # refuse a checkpoint format the tool cannot read
-    path = write_entry(entry, Path(targets[0]).expanduser(), overwrite=force)
+    # the catalog every later command loads: the directories in use plus the one written to
+    in_use = _dirs(ctx, catalog_dirs) + ((str(directory),) if is_dir(directory) else ())
+    load_catalog(in_use).check_addition("models", entry, replace)
+    path = write_entry(entry, directory, overwrite=replace)
     counts = ", ".join(f"{n} {kind}" for kind, n in entry.layer_counts().items())
     click.echo(f"wrote {path}: model '{entry.name}', {entry.num_hidden_layers} layers ({counts}), "
                f"max context {entry.max_position_embeddings:,} tokens")
@@ -417,14 +427,14 @@ def calibrate():
 
 
 def _target_dir(ctx, into, catalog_dirs):
-    from pathlib import Path
-
     from .catalog.loader import user_catalog_dirs
+
+    from .files import expand
 
     targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
     if not targets:
         raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
-    return Path(targets[0]).expanduser()
+    return expand(targets[0])
 
 
 @calibrate.command("ops")
@@ -440,7 +450,7 @@ def _target_dir(ctx, into, catalog_dirs):
                                              "else 'local-<device>').")
 @click.option("--into", metavar="DIR", help="User catalog directory to write the profile to (default: the first "
                                             "--catalog directory, else the first LLM_SIZING_CATALOG one).")
-@click.option("--force", is_flag=True, help="Replace an existing profile file of the same name.")
+@click.option("--replace", "--force", "force", is_flag=True, help="Replace an existing profile file of the same name.")
 @_catalog_option
 @click.pass_context
 def calibrate_ops(ctx, device, plan, server, name, into, force, catalog_dirs):
@@ -508,7 +518,7 @@ def calibrate_ops(ctx, device, plan, server, name, into, force, catalog_dirs):
                                              "(default: per engine, over every GPU).")
 @click.option("--into", metavar="DIR", help="Write the profiles of the runs' GPUs with the fitted terms to this user "
                                             "catalog directory.")
-@click.option("--force", is_flag=True, help="Replace existing profile files of the same names.")
+@click.option("--replace", "--force", "force", is_flag=True, help="Replace existing profile files of the same names.")
 @click.option("--json-only", is_flag=True, help="Print only the JSON document.")
 @_catalog_option
 @click.pass_context
@@ -565,7 +575,25 @@ def run(argv: Optional[Sequence[str]] = None, prog_name: Optional[str] = None) -
     except SizingError as exc:
         click.echo(f"{prog}: error: {' '.join(str(exc).split())}", err=True)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        if not exc.filename:  # writing the output failed (stdout closed or full): quietly, status 1
+            _silence_stdout()
+            return EXIT_NO_FIT
+        # a named file: each is read or written where a SizingError names it; this is the last guard
+        click.echo(f"{prog}: error: {exc.filename}: {exc.strerror or exc}", err=True)
+        return EXIT_BAD_INPUT
+    if sys.stdout is None:  # started with stdout closed: the answer went nowhere
+        return EXIT_NO_FIT
     return status if isinstance(status, int) else EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the interpreter's final flush fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture stdout)
+        pass
 
 
 def entry_point() -> None:

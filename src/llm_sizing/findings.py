@@ -86,6 +86,12 @@ KINDS: tuple[FindingKind, ...] = (
                 "the model's weights alone are larger than `--runtime-overhead-gib`: the seed's rule counts "
                 "their memory as KV cache", "raise --runtime-overhead-gib above the weights, or use "
                                             "--memory-model physical"),
+    FindingKind("WEIGHTS_NOT_COUNTED", "info", "memory (seed)",
+                "the model's weights cannot be counted from its config (a layout the count does not cover, a "
+                "field missing or malformed, a checkpoint format it cannot read): the seed's sizing does not need "
+                "them, but its check that `--runtime-overhead-gib` covers them is skipped",
+                "make sure --runtime-overhead-gib covers the checkpoint; the physical model and perf need "
+                "--weights-gib"),
 )
 ORDER = {kind.code: index for index, kind in enumerate(KINDS)}
 
@@ -226,3 +232,14 @@ def seed_overhead_below_weights(weights_gib, runtime_overhead_gib: float, model_
         f"{runtime_overhead_gib:g} GiB per node: the seed's rule counts their memory as KV cache",
         f"raise --runtime-overhead-gib above {weights_gib:,.0f}, or use --memory-model physical",
         {"weights_gib": weights_gib, "runtime_overhead_gib": runtime_overhead_gib})]
+
+
+def weights_not_counted(problem: Optional[str], model_name: str) -> list[Finding]:
+    if problem is None:
+        return []
+    return [Finding(
+        "WEIGHTS_NOT_COUNTED", "info",
+        f"{model_name}'s weights cannot be counted from its config ({problem}): the check that "
+        f"--runtime-overhead-gib covers them is skipped",
+        "make sure --runtime-overhead-gib covers the checkpoint; the physical model and perf need --weights-gib",
+        {"problem": problem})]

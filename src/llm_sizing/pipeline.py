@@ -112,10 +112,23 @@ def size(scenario: Scenario, catalog: Optional[Catalog] = None) -> Sizing:
         catalog = load_catalog()
     resolved = resolve(scenario, catalog)
     kv = kv_stage(resolved)
-    memory = memory_model(scenario.memory_model).build(resolved, kv)
-    capacity = capacity_stage(resolved, memory)
-    latency = latency_stage(resolved, memory, capacity)
-    final = latency.final_capacity if latency is not None else capacity
+    # every memory plan the scenario allows (one, or one per layout for --tensor-parallel auto), each
+    # sized to the end (targets included); the best by final nodes, sessions, GPUs per replica
+    tried = []
+    for memory in memory_model(scenario.memory_model).choices(resolved, kv):
+        capacity = capacity_stage(resolved, memory)
+        latency = latency_stage(resolved, memory, capacity)
+        tried.append((memory, capacity, latency, latency.final_capacity if latency is not None else capacity))
+    auto = scenario.physical is not None and scenario.physical.tensor_parallel == "auto"
+    if auto:
+        from .stages.memory.physical import LayoutOption
+
+        options = [LayoutOption(m.plan, c, fin) for m, c, _, fin in tried]
+        index = min(range(len(tried)), key=lambda i: options[i].rank())
+        memory, capacity, latency, final = tried[index]
+        memory = memory.compared(options)
+    else:
+        memory, capacity, latency, final = tried[0]
     cost = cost_stage(resolved, final, latency)
     storage = storage_stage(resolved)
     stages = (resolved, kv, storage, memory, latency)

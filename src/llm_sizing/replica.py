@@ -41,8 +41,7 @@ def replica_performance(question: PerfQuestion, catalog) -> ReplicaPerformance:
                          f"max_position_embeddings ({model.max_position_embeddings:,})")
     entry = catalog.profile_for(server, question.service.profile)
     if entry is None:
-        raise InputError(f"server '{server.name}' has no performance profile (GPU {server.gpu_model or 'unnamed'}): "
-                         f"give --profile NAME, or run llm-sizing calibrate ops on it")
+        raise InputError(catalog.no_profile(server))
     physical, service = question.physical, question.service
     layout = Layout(physical.tensor_parallel, physical.pipeline_parallel, physical.data_parallel,
                     physical.expert_parallel)

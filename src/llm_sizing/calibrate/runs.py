@@ -25,10 +25,10 @@ Runs marked `not_fitted` (the reason in the row) are predicted and reported, nev
 from __future__ import annotations
 
 import csv
-import json
 import math
+import re
 import statistics
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -83,35 +83,77 @@ INTEGERS = {"input_tokens", "output_tokens", "concurrency", "tensor_parallel", "
 FLOATS = {"tpot_ms", "ttft_ms", "output_tokens_per_s"}
 
 
-def _run(data: dict, source: str, origin: str) -> Run:
+TEXTS = {"id", "source", "model", "server", "engine", "mode", "weight_format", "kv_precision", "engine_version",
+         "date", "not_fitted"}
+#: bounds of a run's numbers: counts up to 2^31 (tokens, requests, GPUs), times and rates up to 10^9
+MAX_COUNT, MAX_MEASURE = 2**31, 1e9
+
+
+def _count(value, key: str) -> int:
+    """A whole number from JSON (an integer) or CSV (ASCII digits)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"{key} must be a whole number from 0 to {MAX_COUNT:,}; got {str(value)[:40]!r}")
+    return value
+
+
+def _measure(value, key: str) -> float:
+    """A finite number from JSON or CSV, 0 to 10^9."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = float(text) if re.fullmatch(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]{1,3})?", text) else value
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= MAX_MEASURE:
+        raise ValueError(f"{key} must be a number from 0 to 10^9; got {str(value)[:40]!r}")
+    return float(value)
+
+
+def _run(data, source, origin: str) -> Run:
+    """One run from a row of a runs file (JSON object or CSV row), every field checked."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"{origin}: a run must be an object of fields; got {str(data)[:40]!r}")
+    label = data.get("id") if isinstance(data.get("id"), str) else "?"
     values = {key: value for key, value in data.items() if key in FIELDS and value not in (None, "")}
     values.setdefault("source", source)
     try:
+        for key in TEXTS & values.keys():
+            if not isinstance(values[key], str) or len(values[key]) > 500:
+                raise ValueError(f"{key} must be text; got {str(values[key])[:40]!r}")
         for key in INTEGERS & values.keys():
-            values[key] = int(values[key])
+            values[key] = _count(values[key], key)
         for key in FLOATS & values.keys():
-            values[key] = float(values[key])
-        if "expert_parallel" in values and isinstance(values["expert_parallel"], str):
-            values["expert_parallel"] = values["expert_parallel"].strip().lower() in ("1", "true", "yes")
+            values[key] = _measure(values[key], key)
+        if "expert_parallel" in values:
+            flag = values["expert_parallel"]
+            if isinstance(flag, str):
+                flag = flag.strip().lower() in ("1", "true", "yes")
+            if not isinstance(flag, bool):
+                raise ValueError(f"expert_parallel must be true or false; got {str(flag)[:40]!r}")
+            values["expert_parallel"] = flag
+        if not isinstance(values.get("reference", {}), dict):
+            raise ValueError("reference must be an object")
+        missing = [f.name for f in fields(Run) if f.default is MISSING and f.default_factory is MISSING
+                   and f.name not in values]
+        if missing:
+            raise ValueError(f"lacks {', '.join(missing)}")
         return Run(**values)
     except (TypeError, ValueError) as error:
-        raise CatalogError(f"{origin}: run {data.get('id', '?')}: {error}") from None
+        raise CatalogError(f"{origin}: run {label}: {error}") from None
 
 
 def read_runs(path, **setup) -> list[Run]:
     """The runs in one file: the project's JSON, a CSV, or a vLLM benchmark_serving result (with `setup`:
     model, server, engine, tensor_parallel, ... from the command line)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CatalogError(f"{path}: cannot read: {error}") from None
+    from ..files import expand, parse_json, read_text
+
+    path = expand(path)
+    text = read_text(path, "runs file")
     if path.suffix.lower() == ".csv":
-        return [_run(row, path.stem, str(path)) for row in csv.DictReader(text.splitlines())]
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise CatalogError(f"{path}: not valid JSON: {error}") from None
+        try:
+            return [_run(row, path.stem, str(path)) for row in csv.DictReader(text.splitlines())]
+        except csv.Error as error:
+            raise CatalogError(f"{path}: not a CSV this tool reads: {error}") from None
+    document = parse_json(text, str(path))
     if isinstance(document, dict) and isinstance(document.get("rows"), list):
         return [_run(row, document.get("source", path.stem), str(path)) for row in document["rows"]]
     if isinstance(document, dict) and ("median_tpot_ms" in document or "mean_tpot_ms" in document):

@@ -62,6 +62,21 @@ class ModelEntry(_Entry):
             return [("config", str(error).split(": ", 1)[-1])]
         return []
 
+    def weight_problems(self) -> list[str]:
+        """Why the weights cannot be counted from the config (the physical memory model and `perf` then
+        need --weights-gib or --weight-format); empty when they can. The seed memory model and the
+        KV cache do not depend on it."""
+        from ..errors import ArchitectureError
+        from ..model.parameters import count_parameters
+
+        problems = []
+        for check in (lambda: count_parameters(self.architecture), self.architecture.checkpoint_format):
+            try:
+                check()
+            except ArchitectureError as error:
+                problems.append(str(error).split(": ", 1)[-1])
+        return problems
+
     @property
     def max_position_embeddings(self) -> int:
         return self.architecture.max_position_embeddings

@@ -5,7 +5,6 @@ offline). This and the catalog loader are the only code that reads model files."
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from pathlib import Path
 from typing import Any, Optional
@@ -20,43 +19,54 @@ HF_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*
 
 def is_model_reference(text: str) -> bool:
     """True when --model names a file, a directory or a Hugging Face repo rather than a catalog entry."""
-    return text.startswith(HF_PREFIX) or text.endswith(".json") or Path(text).is_dir()
+    from ..files import is_dir
+
+    return text.startswith(HF_PREFIX) or text.endswith(".json") or is_dir(text)
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise CatalogError(f"{path}: must hold a JSON object; got a {type(data).__name__}")
-        return data
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    from ..files import read_json
+
+    data = read_json(path, "config")
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: must hold a JSON object; got a {type(data).__name__}")
+    return data
 
 
 def checkpoint_extras(directory: Path) -> dict:
     """From a model directory: ModelOpt's hf_quant_config.json and the safetensors index's total_size."""
     extras: dict[str, Any] = {}
+    from ..files import is_file
+
     quant = directory / "hf_quant_config.json"
-    if quant.is_file():
+    if is_file(quant):
         extras["hf_quant_config"] = _read_json(quant)
     index = directory / "model.safetensors.index.json"
-    if index.is_file():
-        total = (_read_json(index).get("metadata") or {}).get("total_size")
-        if isinstance(total, int) and total > 0:
-            extras["checkpoint_total_bytes"] = total
+    if is_file(index):
+        document = _read_json(index)
+        metadata = document.get("metadata") if isinstance(document, dict) else "not an object"
+        if metadata is not None and not isinstance(metadata, dict):
+            raise CatalogError(f"{index}: not a safetensors index: 'metadata' must be an object")
+        total = (metadata or {}).get("total_size")
+        if total is None:
+            return extras  # an index without the size: the weights are counted from the config
+        if not (isinstance(total, int) and not isinstance(total, bool) and 0 < total <= 10**15):
+            raise CatalogError(f"{index}: metadata.total_size must be the checkpoint's size in bytes (a whole "
+                               f"number from 1 to 10^15); got {str(total)[:40]}")
+        extras["checkpoint_total_bytes"] = total
     return extras
 
 
 def read_local_config(reference: str) -> tuple[dict, str, str]:
     """(config, source, default name) from a config.json path or a directory holding one."""
-    path = Path(reference).expanduser()
-    if path.is_dir():
+    from ..files import expand, is_dir, is_file
+
+    path = expand(reference)
+    if is_dir(path):
         path = path / "config.json"
-        if not path.is_file():
+        if not is_file(path):
             raise CatalogError(f"{reference}: the directory has no config.json")
-    elif not path.is_file():
+    elif not is_file(path):
         raise CatalogError(f"{reference}: no such file")
     name = path.parent.name if path.name == "config.json" else path.stem
     return _read_json(path), str(path.resolve()), name

@@ -91,20 +91,20 @@ def read_catalog_file(path: Union[str, Path], trusted_digest: str | None = None)
     A built-in file whose bytes match the digest recorded when the tests validated it skips the
     JSON Schema check and the entries' cross-field checks (compiling the schemas and reading every
     model's architecture are most of a run's time); an edited one is checked."""
+    from ..files import non_finite, parse_json, read_text
+
     path = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    text = read_text(path, "catalog file")
+    document = parse_json(text, path)
     kinds = [k for k in KINDS if isinstance(document, dict) and k in document]
     if len(kinds) != 1:
         raise CatalogError(f"{path}: a catalog file is a JSON object with exactly one of the keys "
                            f"{', '.join(KINDS)} (found {'none' if not kinds else ', '.join(kinds)})")
     kind = kinds[0]
+    found = non_finite(document, skip=("config", "hf_quant_config", "measurements"))
+    if found:
+        raise CatalogError(f"{_where(path, text, found)}: {found.strip('/')} is not a finite number (NaN or "
+                           f"Infinity): every figure must be one")
     if trusted_digest is None or digest(text) != trusted_digest:  # noqa: SIM102 (the trusted check below)
         import fastjsonschema
 
@@ -154,12 +154,17 @@ def _schema_message(path: str, text: str, kind: str, document: dict, exc) -> str
 
 
 def catalog_files(directory: Union[str, Path]) -> list[Path]:
-    directory = Path(directory)
-    if directory.is_file():
+    from ..files import expand, is_dir, is_file
+
+    directory = expand(directory)
+    if is_file(directory):
         return [directory]
-    if not directory.is_dir():
+    if not is_dir(directory):
         raise CatalogError(f"{directory}: catalog directory does not exist")
-    return sorted(p for p in directory.rglob("*.json") if p.is_file())
+    try:
+        return sorted(p for p in directory.rglob("*.json") if is_file(p))
+    except OSError as exc:  # a directory that changes or vanishes while it is walked
+        raise CatalogError(f"{directory}: cannot list the catalog directory: {exc.strerror or exc}") from None
 
 
 def _builtin_files() -> list[Path]:
@@ -169,7 +174,9 @@ def _builtin_files() -> list[Path]:
 def user_catalog_dirs(extra: Sequence[Union[str, Path]] = (), environ: Mapping[str, str] | None = None) -> list[str]:
     """Directories from the environment variable, then the `--catalog` ones (later ones win)."""
     environ = os.environ if environ is None else environ
-    from_env = [d for d in environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    from_env = [d for d in environ.get(ENV_VAR, "").split(os.pathsep) if d.strip()]
+    if any(not str(d).strip() for d in extra):
+        raise CatalogError("--catalog: an empty directory name; give a catalog directory")
     return from_env + [str(d) for d in extra]
 
 
@@ -195,12 +202,32 @@ class Catalog:
 
     def with_model(self, entry: ModelEntry) -> "Catalog":
         """This catalog plus one model (an imported config), replacing any entry of the same name."""
-        kept = tuple(m for m in self.models if m.name != entry.name)
+        kept = tuple(m for m in self.models if m.name.lower() != entry.name.lower())
         return Catalog(kept + (entry,), self.servers, self.storage, self.profiles, self.sources)
 
     def with_profiles(self, entries: Iterable[PerformanceProfile]) -> "Catalog":
         """This catalog with its performance profiles replaced (the build script fits engines on new ones)."""
         return Catalog(self.models, self.servers, self.storage, tuple(entries), self.sources)
+
+    def check_addition(self, kind: str, entry: Entry, replace: bool = False) -> None:
+        """Refuse to add `entry` (catalog import, calibrate) where it would break the catalog: its name
+        equal to an existing entry's (unless `replace`), or any of its names and aliases already used
+        by another entry, which every later load would refuse."""
+        noun = KIND_NOUN[kind]
+        same = [e for e in self.entries(kind) if e.name.lower() == entry.name.lower()]
+        if same and not replace:
+            raise CatalogError(f"{noun} entry '{entry.name}' already exists ({same[0].origin}); pass --replace to "
+                               f"replace it, or choose another --name")
+        for other in self.entries(kind):
+            if other.name.lower() == entry.name.lower():
+                continue  # replaced
+            taken = {label.lower() for label in (other.name, *other.aliases)}
+            for label in (entry.name, *entry.aliases):
+                if label.lower() in taken:
+                    raise CatalogError(f"{noun} entry '{entry.name}': name or alias '{label}' is already used by "
+                                       f"{noun} entry '{other.name}' ({other.origin}); names and aliases must be "
+                                       f"unique: choose another --name or --alias, or replace that entry with --name "
+                                       f"{other.name} --replace")
 
     def model(self, name: str) -> ModelEntry:
         return self.find("models", name)
@@ -210,6 +237,14 @@ class Catalog:
 
     def storage_profile(self, name: str) -> StorageProfile:
         return self.find("storage", name)
+
+    def no_profile(self, server: ServerEntry) -> str:
+        """Why `server` has no performance profile, and the ways to give it one."""
+        gpus = sorted({p.gpu_model for p in self.profiles})
+        named = f"its gpu_model '{server.gpu_model}' has none" if server.gpu_model else "its entry names no gpu_model"
+        return (f"server '{server.name}' ({server.origin}) has no performance profile: {named}; add \"gpu_model\" "
+                f"(profiles exist for: {', '.join(gpus)}) or \"profile\" to the entry, give --profile NAME, or "
+                f"measure one with llm-sizing calibrate ops")
 
     def profile_for(self, server: ServerEntry, name: str | None = None) -> PerformanceProfile | None:
         """The performance profile a server runs with: the one named (--profile), the server's own
@@ -225,8 +260,9 @@ class Catalog:
 def _merge(collected: dict[str, dict[str, Entry]], kind: str, entries: Iterable[Entry]) -> None:
     by_name = collected[kind]
     for entry in entries:
-        by_name.pop(entry.name, None)  # a later entry of the same name replaces the earlier one
-        by_name[entry.name] = entry
+        # a later entry of the same name (case-insensitive, as names are looked up) replaces the earlier one
+        by_name.pop(entry.name.lower(), None)
+        by_name[entry.name.lower()] = entry
     claimed: dict[str, str] = {}
     for entry in by_name.values():
         for label in (entry.name, *entry.aliases):
@@ -234,6 +270,17 @@ def _merge(collected: dict[str, dict[str, Entry]], kind: str, entries: Iterable[
             if owner != entry.name:
                 raise CatalogError(f"{entry.origin}: {KIND_NOUN[kind]} entry '{entry.name}': name or alias "
                                    f"'{label}' is already used by entry '{owner}'; names and aliases must be unique")
+
+
+def _check_references(collected: dict[str, dict[str, Entry]]) -> None:
+    """Names one entry gives for another (a server's `profile`) must resolve, or every command using
+    the entry would fail later."""
+    profiles = {label.lower() for entry in collected["profiles"].values() for label in (entry.name, *entry.aliases)}
+    for server in collected["servers"].values():
+        if server.profile and server.profile.lower() not in profiles:
+            unknown = UnknownNameError("performance profile", server.profile,
+                                       [p.name for p in collected["profiles"].values()])
+            raise CatalogError(f"{server.origin}: server entry '{server.name}': field 'profile': {unknown}")
 
 
 def load_catalog(dirs: Sequence[Union[str, Path]] = (), *, environ: Mapping[str, str] | None = None,
@@ -247,6 +294,7 @@ def load_catalog(dirs: Sequence[Union[str, Path]] = (), *, environ: Mapping[str,
     for path in files:
         kind, entries = read_catalog_file(path, trusted.get(str(path)))
         _merge(collected, kind, entries)
+    _check_references(collected)
     return Catalog(models=tuple(collected["models"].values()),
                    servers=tuple(collected["servers"].values()),
                    storage=tuple(collected["storage"].values()),

@@ -12,9 +12,11 @@ from ..errors import CatalogError
 
 def target_path(kind: str, directory: Path, stem: str, overwrite: bool = False) -> Path:
     """DIR/<kind>/<stem>.json; an existing file without `overwrite` is refused (checked before any work)."""
+    from ..files import exists
+
     target = Path(directory) / kind / f"{stem.replace('/', '--')}.json"
-    if target.exists() and not overwrite:
-        raise CatalogError(f"{target}: already exists; pass --force to replace it")
+    if exists(target) and not overwrite:
+        raise CatalogError(f"{target}: already exists; pass --replace to replace it")
     return target
 
 

@@ -148,6 +148,8 @@ TRANSFORMERS_GENERIC = ("output_attentions", "output_hidden_states", "num_beams"
 DTYPES = ("bfloat16", "float16", "float32", "half", "float", "bf16", "fp16", "fp32")
 KEYS: dict[str, Key] = {k.name: k for k in (
     # ---- the model's dimensions -------------------------------------------------------------
+    K("architectures", list_of(text, "strings"), "the model class names (an EAGLE draft head is known by its "
+                                                 "name)", "all"),
     K("num_hidden_layers", layers, "decoder layers", "all"),
     K("max_position_embeddings", tokens, "longest context", "all"),
     K("hidden_size", positive, "model width", "all"),

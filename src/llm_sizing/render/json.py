@@ -120,7 +120,8 @@ def _physical_block(sizing: Sizing) -> dict[str, Any]:
         out["alternatives"] = [
             {"layout": o.plan.layout.describe(), "gpus_per_replica": o.plan.layout.gpus_per_replica,
              "kv_pool_gib_per_gpu": _gib(o.plan.kv_pool_bytes_per_gpu), "max_concurrency": o.plan.max_concurrency,
-             "sessions_per_node": o.plan.sessions_per_node, "nodes_final": o.capacity.nodes_final}
+             "sessions_per_node": o.plan.sessions_per_node, "nodes_for_memory": o.capacity.nodes_final,
+             "nodes_final": o.nodes_final, "chosen": o.plan is plan}
             for o in memory.alternatives]
     return out
 

@@ -143,10 +143,13 @@ def _physical_steps(console, sizing: Sizing) -> None:
                       f"{capacity.nodes_minimum}; with headroom ceil({float(capacity.demand_with_headroom_sessions):,g} / "
                       f"{_int(capacity.sessions_per_node)}) = {capacity.nodes_with_headroom}; final + "
                       f"{capacity.ha_extra_nodes} (ha {s.ha}) = {capacity.nodes_final}")
+    if memory.alternatives:
+        console.print("   layouts compared (--tensor-parallel auto: fewest final nodes, then most sessions per node, "
+                      "then fewest GPUs per replica):")
     for option in memory.alternatives:
-        alt, alt_capacity = option.plan, option.capacity
+        alt = option.plan
         mark = "*" if alt is plan else " "
-        nodes = "-" if alt_capacity.nodes_final is None else alt_capacity.nodes_final
+        nodes = "-" if option.nodes_final is None else option.nodes_final
         console.print(f"   {mark} {alt.layout.describe():<10} KV pool {_g(gib(alt.kv_pool_bytes_per_gpu), 1):>9} GiB/GPU, "
                       f"{_int(alt.sessions_per_node):>7} sessions/node, {nodes} nodes")
     if plan.sessions_per_node > 0:

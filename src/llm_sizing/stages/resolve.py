@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import findings as f
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def resolve(scenario, catalog) -> Resolved:
     server = catalog.server(scenario.server)
     storage = catalog.storage_profile(scenario.storage)
     profile = catalog.profile_for(server, scenario.service.profile)
+    if profile is None and scenario.service.has_targets:
+        raise InputError(f"latency targets need a performance profile: {catalog.no_profile(server)}")
     context = min(scenario.effective_context, model.max_position_embeddings)
     found = f.context_clamped(scenario.effective_context, model.max_position_embeddings, model.name)
     return Resolved(scenario, model, server, storage, profile, context, tuple(found))

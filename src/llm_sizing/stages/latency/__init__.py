@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ... import findings as f
-from ...errors import ArchitectureError, InputError
+from ...errors import ArchitectureError
 from ...units import largest_holding
 from ..capacity import Capacity, nodes_for
 from ..memory.serving import Serving
@@ -83,11 +83,7 @@ def latency_stage(resolved, memory, capacity: Capacity) -> Optional[Latency]:
     out (then the other stages say why)."""
     scenario, model, server = resolved.scenario, resolved.model, resolved.server
     options = scenario.service
-    if resolved.profile is None:
-        if options.has_targets:
-            raise InputError(f"latency targets need a performance profile for server '{server.name}' (GPU "
-                             f"{server.gpu_model or 'unnamed'}): give --profile NAME, a `profile` in its entry, or "
-                             f"run llm-sizing calibrate ops on it")
+    if resolved.profile is None:  # with targets, refused when resolved
         return None
     if capacity.sessions_per_node == 0:
         return None

@@ -17,7 +17,7 @@ each replaced when it finishes; vLLM `benchmark_serving.py --max-concurrency C`)
                                                    engine's request overhead: stages/latency/engines.py)
     throughput per replica = C x O / (TTFT + O x TPOT)  output tokens per second
 
-solved by fixed-point iteration. A benchmark that starts all C requests at once (`num_prompts` N
+solved as one equation in D (`_SteadyState`). A benchmark that starts all C requests at once (`num_prompts` N
 requests in all) adds the first wave's queue to the mean TTFT: those C prompts wait for each other,
 (C x I / q + 1) / 2 prefill steps on average, a share C / N of the requests.
 
@@ -88,47 +88,116 @@ class _Steps:
 
 
 def closed_loop(arch, layout, components, profile, engine, kv_bytes: int, concurrency: int, input_tokens: int,
-                output_tokens: int, budget: int, link_gb_s: float, num_prompts: Optional[int] = None,
-                iterations: int = 60) -> ServingPerformance:
+                output_tokens: int, budget: int, link_gb_s: float, num_prompts: Optional[int] = None) -> ServingPerformance:
     steps = _Steps(arch, layout, components, profile, engine, kv_bytes, link_gb_s)
     per_rank = max(1, ceil_div(concurrency, layout.data_parallel))
     context = input_tokens + (output_tokens + 1) // 2
-    notes = []
     decode_only = steps(per_rank, context)
-    tpot, ttft = decode_only.total_ms, 0.0
-    share = queue = 0.0
-    prefill = decode_only
-    chunk_steps = 0
-    for _ in range(iterations):
-        cycle = ttft + output_tokens * tpot
-        rate = per_rank / cycle  # requests per ms
-        decoding = max(1, min(per_rank, round(per_rank * output_tokens * tpot / cycle)))
-        room = budget - decoding
-        if room < 1:
-            notes.append(f"the {decoding} decoding sequences fill max_num_batched_tokens ({budget}): no room for "
-                         f"prefill")
-            return ServingPerformance("closed_loop", concurrency, input_tokens, output_tokens, decode_only, decode_only,
-                                      0, 0.0, math.inf, math.inf, decode_only.total_ms, tuple(notes))
-        chunk = min(input_tokens, room)
-        chunk_steps = ceil_div(input_tokens, chunk)
-        base = steps(decoding, context)
-        prefill = steps(decoding, context, chunk, max(0, input_tokens - chunk) // 2)
-        share = min(0.99, rate * input_tokens * tpot / chunk)
-        new_tpot = (1 - share) * base.total_ms + share * prefill.total_ms
-        service = chunk_steps * prefill.total_ms
-        queue = share / (2 * (1 - share)) * service
-        new_ttft = engine.request_overhead_ms + queue + service + new_tpot / 2
-        if abs(new_tpot - tpot) < 1e-6 * tpot and abs(new_ttft - ttft) < 1e-6 * max(new_ttft, 1e-9):
-            tpot, ttft = new_tpot, new_ttft
-            break
-        tpot, ttft = 0.5 * (tpot + new_tpot), 0.5 * (ttft + new_ttft)
+    if budget - per_rank < 1:
+        note = f"the {per_rank} decoding sequences fill max_num_batched_tokens ({budget}): no room for prefill"
+        return ServingPerformance("closed_loop", concurrency, input_tokens, output_tokens, decode_only, decode_only,
+                                  0, 0.0, math.inf, math.inf, decode_only.total_ms, (note,))
+    state = _SteadyState(steps, per_rank, context, input_tokens, output_tokens, budget, engine.request_overhead_ms)
+    solved = state.solve()
+    ttft, queue = solved.ttft_ms, solved.queue_ms
     if num_prompts and num_prompts >= concurrency:
-        first_wave = (per_rank * input_tokens / max(1, budget - per_rank) + 1) / 2 * prefill.total_ms
+        first_wave = (per_rank * input_tokens / max(1, budget - per_rank) + 1) / 2 * solved.prefill.total_ms
         extra = concurrency / num_prompts * max(0.0, first_wave - ttft)
         queue += extra
         ttft += extra
-    return ServingPerformance("closed_loop", concurrency, input_tokens, output_tokens, decode_only, prefill,
-                              chunk_steps, share, queue, ttft, tpot, tuple(notes))
+    return ServingPerformance("closed_loop", concurrency, input_tokens, output_tokens, decode_only, solved.prefill,
+                              solved.chunk_steps, solved.share, queue, ttft, solved.tpot_ms)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    tpot_ms: float
+    ttft_ms: float
+    queue_ms: float
+    share: float
+    chunk_steps: int
+    prefill: StepCost
+    decoding: float
+
+
+@dataclass(frozen=True)
+class _SteadyState:
+    """The closed loop's steady state, solved for D, the sequences decoding in a step
+    (docs/performance.md). A request decodes for O x tau of its cycle, so D = C x O x tau / cycle and
+    lambda = C / cycle = D / (O x tau): the prefill share f = lambda x I x tau / q = D x I / (O x q)
+    depends on D alone, and with it tau, S, W and TTFT. What is left is one equation in D,
+
+        N(D) = D x (1 + TTFT(D) / (O x tau(D))) = C,
+
+    N rising from 0 (D -> 0) to at least C (D = C): false position on that bracket finds the root to
+    a part in 10^9, the same answer however it is approached. A step at a fractional D is priced
+    linearly between the whole batches either side (at least one: the sequence itself), so nothing
+    jumps."""
+
+    steps: _Steps
+    per_rank: int
+    context: int
+    input_tokens: int
+    output_tokens: int
+    budget: int
+    overhead_ms: float
+
+    def step_ms(self, decoding: float, prefill: int = 0, start: int = 0) -> float:
+        decoding = max(1.0, decoding)
+        low = min(self.per_rank, math.floor(decoding))
+        cost = self.steps(low, self.context, prefill, start).total_ms
+        weight = decoding - low
+        if weight <= 0 or low >= self.per_rank:
+            return cost
+        return cost + weight * (self.steps(low + 1, self.context, prefill, start).total_ms - cost)
+
+    def at(self, decoding: float) -> _Solved:
+        """Everything else, given D."""
+        chunk = min(self.input_tokens, self.budget - math.ceil(decoding))  # >= 1: budget > C >= D
+        start = max(0, self.input_tokens - chunk) // 2
+        share = min(0.99, decoding * self.input_tokens / (self.output_tokens * chunk))
+        prefill_ms = self.step_ms(decoding, chunk, start)
+        tpot = (1 - share) * self.step_ms(decoding) + share * prefill_ms
+        chunk_steps = ceil_div(self.input_tokens, chunk)
+        service = chunk_steps * prefill_ms
+        queue = share / (2 * (1 - share)) * service
+        ttft = self.overhead_ms + queue + service + tpot / 2
+        prefill = self.steps(max(1, min(self.per_rank, round(decoding))), self.context, chunk, start)
+        return _Solved(tpot, ttft, queue, share, chunk_steps, prefill, decoding)
+
+    def excess(self, decoding: float) -> float:
+        solved = self.at(decoding)
+        return decoding * (1 + solved.ttft_ms / (self.output_tokens * solved.tpot_ms)) - self.per_rank
+
+    def solve(self) -> _Solved:
+        """False position (the Illinois variant, which keeps the bracket) on N(D) - C over (0, C]."""
+        low, f_low = 0.0, -float(self.per_rank)
+        high = float(self.per_rank)
+        f_high = self.excess(high)
+        if f_high <= 0:
+            return self.at(high)
+        side = 0
+        for _ in range(200):
+            if high - low <= 1e-9 * high:
+                break
+            middle = high - f_high * (high - low) / (f_high - f_low)
+            if not low < middle < high:
+                middle = (low + high) / 2
+            f_middle = self.excess(middle)
+            if f_middle == 0:
+                high = middle
+                break
+            if f_middle < 0:
+                low, f_low = middle, f_middle
+                if side == -1:
+                    f_high /= 2
+                side = -1
+            else:
+                high, f_high = middle, f_middle
+                if side == 1:
+                    f_low /= 2
+                side = 1
+        return self.at(high)
 
 
 def fixed_batch(arch, layout, components, profile, engine, kv_bytes: int, batch: int, input_tokens: int,

@@ -15,6 +15,7 @@ their sources: docs/physical-memory.md.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -222,10 +223,28 @@ def candidate_layouts(arch, server, base: Layout = Layout()) -> list[Layout]:
 
 @dataclass(frozen=True)
 class LayoutOption:
-    """One layout `--tensor-parallel auto` compared: its plan and the node counts memory needs with it."""
+    """One layout `--tensor-parallel auto` compared: its plan, the node counts memory needs with it and
+    the final ones (the larger of memory's and the latency targets')."""
 
     plan: PhysicalPlan
     capacity: Capacity
+    final: Optional[Capacity] = None
+
+    @property
+    def nodes_final(self) -> Optional[int]:
+        return (self.final or self.capacity).nodes_final
+
+    @property
+    def sessions_per_node(self) -> int:
+        return (self.final or self.capacity).sessions_per_node
+
+    def rank(self) -> tuple:
+        """--tensor-parallel auto's order (docs/parallelism.md): fewest final nodes (none last), then
+        most sessions per node, then (where the targets are met by none) fewest nodes for memory,
+        then fewest GPUs per replica."""
+        nodes, memory = self.nodes_final, self.capacity.nodes_final
+        return (nodes is None, nodes or 0, -self.sessions_per_node, memory is None, memory or 0,
+                self.plan.layout.gpus_per_replica)
 
 
 @dataclass(frozen=True)
@@ -261,29 +280,38 @@ class PhysicalMemory:
         return cls(plan, node_hbm_bytes(resolved.server), tuple(alternatives), tuple(f.physical_findings(plan)))
 
     @classmethod
-    def build(cls, resolved, kv) -> "PhysicalMemory":
-        """The plan for the requested layout, or for --tensor-parallel auto the layout that needs the
-        fewest nodes by memory (ties: fewer GPUs per replica), with every layout compared."""
+    def choices(cls, resolved, kv) -> tuple["PhysicalMemory", ...]:
+        """The plan for the requested layout; for --tensor-parallel auto, one plan per valid layout
+        (the pipeline sizes each, targets included, and keeps the best: `LayoutOption.rank`)."""
         scenario, model, server = resolved.scenario, resolved.model, resolved.server
         options = scenario.physical
         if options.tensor_parallel != "auto":
             layout = Layout(options.tensor_parallel, options.pipeline_parallel, options.data_parallel,
                             options.expert_parallel)
-            return cls.of_plan(resolved, plan_physical(model, server, options, layout, resolved.context_tokens,
-                                                        scenario.kv_bytes_per_element, scenario.paging))
+            return (cls.of_plan(resolved, plan_physical(model, server, options, layout, resolved.context_tokens,
+                                                         scenario.kv_bytes_per_element, scenario.paging)),)
         base = Layout(1, options.pipeline_parallel, options.data_parallel, options.expert_parallel)
-        tried = []
-        for layout in candidate_layouts(model.architecture, server, base):
-            plan = plan_physical(model, server, options, layout, resolved.context_tokens, scenario.kv_bytes_per_element,
-                                 scenario.paging)
-            tried.append(LayoutOption(plan, nodes_for(scenario.concurrency, plan.sessions_per_node,
-                                                      scenario.peak_headroom_ratio, scenario.ha)))
-        if not tried:
+        plans = [plan_physical(model, server, options, layout, resolved.context_tokens, scenario.kv_bytes_per_element,
+                               scenario.paging) for layout in candidate_layouts(model.architecture, server, base)]
+        if not plans:
             raise InputError(f"no tensor-parallel degree makes a valid layout of {model.name} on {server.name} with "
                              f"pipeline {base.pipeline_parallel}, data-parallel {base.data_parallel}")
-        feasible = [option for option in tried if option.capacity.nodes_final is not None]
-        best = min(feasible or tried, key=lambda o: (o.capacity.nodes_final or 0, o.plan.layout.gpus_per_replica))
-        return cls.of_plan(resolved, best.plan, tried)
+        return tuple(cls.of_plan(resolved, plan) for plan in plans)
+
+    @classmethod
+    def build(cls, resolved, kv) -> "PhysicalMemory":
+        """The plan by memory alone (for --tensor-parallel auto the best layout by memory): what a
+        caller that sizes no latency uses."""
+        scenario = resolved.scenario
+        choices = cls.choices(resolved, kv)
+        options = [LayoutOption(m.plan, nodes_for(scenario.concurrency, m.plan.sessions_per_node,
+                                                  scenario.peak_headroom_ratio, scenario.ha)) for m in choices]
+        best = min(options, key=LayoutOption.rank)
+        return cls.of_plan(resolved, best.plan, options if len(options) > 1 else ())
+
+    def compared(self, options) -> "PhysicalMemory":
+        """This plan, with every layout auto compared (their final node counts)."""
+        return dataclasses.replace(self, alternatives=tuple(options))
 
     def result_fields(self) -> dict:
         """What this model adds to the card's `results` block: the per-GPU and per-replica figures."""

@@ -55,6 +55,14 @@ class SeedMemory:
         return self.hbm_total_bytes * self.kv_budget_ratio
 
     @classmethod
+    def choices(cls, resolved, kv) -> tuple["SeedMemory", ...]:
+        """The seed's rule has one answer."""
+        return (cls.build(resolved, kv),)
+
+    def compared(self, options) -> "SeedMemory":
+        return self
+
+    @classmethod
     def build(cls, resolved, kv) -> "SeedMemory":
         scenario, model = resolved.scenario, resolved.model
         hbm = node_hbm_bytes(resolved.server)
@@ -63,9 +71,10 @@ class SeedMemory:
         budget = hbm * ratio - overhead
         per_session = kv.bytes_per_session
         sessions = sessions_per_node(budget, per_session)
-        weights = _weights_gib(model)
+        weights, problem = _weights_gib(model)
         found = (f.hbm_budget_insufficient(bytes_to_gib(budget), bytes_to_gib(per_session), sessions)
-                 + f.seed_overhead_below_weights(weights, scenario.runtime_overhead_gib, model.name))
+                 + f.seed_overhead_below_weights(weights, scenario.runtime_overhead_gib, model.name)
+                 + f.weights_not_counted(problem, model.name))
         return cls(hbm, ratio, overhead, budget, per_session, sessions, weights, tuple(found))
 
     def result_fields(self) -> dict:
@@ -86,16 +95,17 @@ class SeedMemory:
         return Serving(layout, weights.components, replicas, self.sessions_per_node // max(replicas, 1))
 
 
-def _weights_gib(model) -> Optional[float]:
-    """The checkpoint's weights in GiB, when they can be counted (for the seed rule's sanity check)."""
+def _weights_gib(model) -> tuple[Optional[float], Optional[str]]:
+    """The checkpoint's weights in GiB (for the seed rule's sanity check), or None and why they
+    cannot be counted."""
     from ...model.parameters import count_parameters
     from ...model.weights import weight_bytes
 
     if model.checkpoint_total_bytes:
-        return bytes_to_gib(model.checkpoint_total_bytes)
+        return bytes_to_gib(model.checkpoint_total_bytes), None
     try:
         counts = count_parameters(model.architecture)
         checkpoint = model.architecture.checkpoint_format()
-    except ArchitectureError:
-        return None
-    return bytes_to_gib(sum(item.bytes for item in weight_bytes(counts.components, checkpoint)))
+    except ArchitectureError as error:
+        return None, str(error).split(": ", 1)[-1]
+    return bytes_to_gib(sum(item.bytes for item in weight_bytes(counts.components, checkpoint))), None
