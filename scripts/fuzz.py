@@ -617,6 +617,24 @@ def _strict_json(text: str) -> Optional[str]:
     return None
 
 
+def _value_options() -> frozenset:
+    """Every option of the command tree that takes a value (so `--name --json-only` names, not asks)."""
+    import click
+
+    from llm_sizing.cli_reference import commands
+
+    return frozenset(opt for _, command in commands() for p in command.params
+                     if isinstance(p, click.Option) and not p.is_flag for opt in p.opts)
+
+
+VALUE_OPTIONS = _value_options()
+
+
+def asks_json(argv: list[str]) -> bool:
+    return any(item in ("--json-only", "--json") and (index == 0 or argv[index - 1] not in VALUE_OPTIONS)
+               for index, item in enumerate(argv))
+
+
 def judge(argv: list[str], status: int, out: str, err: str) -> tuple[str, str]:
     if status not in (0, 1, 2):
         return "wrong_exit", f"exit {status}"
@@ -631,7 +649,7 @@ def judge(argv: list[str], status: int, out: str, err: str) -> tuple[str, str]:
         return "ok", ""
     if err.strip():
         return "wrong_exit", f"exit {status} with stderr: {err.strip()[:80]}"
-    if out.lstrip().startswith(("{", "[")) or "--json-only" in argv:
+    if out.lstrip().startswith(("{", "[")) or asks_json(argv):
         if "--help" not in argv and "--version" not in argv:
             problem = _strict_json(out)
             if problem:

@@ -211,3 +211,11 @@ def test_architectures_must_be_a_list_of_names(tmp_path):
     config["architectures"] = 7
     (tmp_path / "config.json").write_text(json.dumps(config))
     one_line_error(["--model", tmp_path / "config.json"] + BASE, "config key 'architectures' must be a list")
+
+
+@pytest.mark.parametrize("name", ["--json-only", "my model", "-x", "a" * 201, "模型"])
+def test_an_import_name_is_used_as_given_or_refused(tmp_path, name):
+    # not cleaned into another name silently ('--json-only' once became 'json-only')
+    one_line_error(["catalog", "import", GPT_OSS, "--name", name, "--into", tmp_path / "cat"],
+                   "--name must be a catalog name")
+    assert not (tmp_path / "cat").exists()

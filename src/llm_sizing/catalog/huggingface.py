@@ -130,7 +130,10 @@ def model_entry_from_reference(reference: str, name: Optional[str] = None,
         config, source, default_name = read_local_config(reference)
         hf_id = config.get("_name_or_path") if isinstance(config.get("_name_or_path"), str) else None
         extras = checkpoint_extras(Path(source).parent)
-    entry: dict[str, Any] = {"name": _safe_name(name or default_name), "source": source, "config": config, **extras}
+    if name is not None and not (CATALOG_NAME.match(name) and len(name) <= 200):
+        raise CatalogError(f"--name must be a catalog name (letters, digits and . _ / -, starting with a letter or "
+                           f"digit, at most 200 characters); got {name[:60]!r}")
+    entry: dict[str, Any] = {"name": name or _safe_name(default_name), "source": source, "config": config, **extras}
     if aliases:
         entry["aliases"] = list(aliases)
     if hf_id and HF_REPO_ID.match(hf_id):
@@ -140,7 +143,12 @@ def model_entry_from_reference(reference: str, name: Optional[str] = None,
     return dataclasses.replace(validated, aliases=validated.aliases + (reference,))
 
 
+#: what a catalog name may be (the schemas' `name` pattern)
+CATALOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
 def _safe_name(text: str) -> str:
+    """A catalog name made from a directory or repository name (the default --name)."""
     cleaned = re.sub(r"[^A-Za-z0-9._/-]+", "-", text).strip("-._/")
     return cleaned or "model"
 
