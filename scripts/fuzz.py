@@ -819,6 +819,18 @@ def _worker_setup() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _commit() -> str:
+    """The repository's commit (and whether the tree had changes), for the record."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}{' with changes' if dirty else ''}" if head else "unknown"
+
+
 def _percentile(values: list, fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(math.ceil(fraction * len(ordered))) - 1)] if ordered else 0.0
@@ -833,6 +845,7 @@ def record(figures: Figures, examples: int, workers: int, seed: int, limit_s: fl
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
         "llm_sizing_version": __import__("llm_sizing").__version__,
+        "commit": _commit(),
         "time_limit_s": limit_s,
         "wall_s": round(wall_s, 1),
         "invocations": figures.invocations,
@@ -858,14 +871,17 @@ def render(figures: dict) -> str:
             ("JSON with NaN or Infinity, or not JSON", f"{verdicts.get('bad_json', 0):,}"),
             ("process and in-process answers differing", f"{verdicts.get('process', 0):,}")]
     lines = [f"Recorded {figures['date']} by `{figures['command']}` on {figures['machine']} "
-             f"(llm-sizing {figures['llm_sizing_version']}); {figures['wall_s']:,.0f} s wall time, time limit "
+             f"(llm-sizing {figures['llm_sizing_version']}, commit {figures.get('commit', 'unknown')}); "
+             f"{figures['wall_s']:,.0f} s wall time, time limit "
              f"{figures['time_limit_s']:g} s per invocation. Raw figures: `data/fuzz/latest.json`.", "",
              "| figure | count |", "|---|---:|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     statuses = ", ".join(f"{status}: {count:,}" for status, count in figures["exit_statuses"].items())
     commands = ", ".join(f"`{name}` {count:,}" for name, count in figures["commands"].items())
     seconds = figures["seconds"]
-    lines += ["", f"Exit statuses: {statuses} (None: the fixture could not be written, or a hang).", "",
+    unrun = " (None: not run, its files could not be written; or a hang)" if "None" in figures["exit_statuses"] else ""
+    lines += ["", f"Exit statuses: {statuses}{unrun}. A refusal is status 2 with one line on stderr; status "
+                  f"1 is a scenario that does not fit (null node counts).", "",
               f"Invocations per command: {commands}.", "",
               f"Seconds per in-process invocation: median {seconds['median']:.3f}, 99th percentile "
               f"{seconds['p99']:.3f}, max {seconds['max']:.3f}; over {figures['time_limit_s']:g} s: "

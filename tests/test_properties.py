@@ -24,7 +24,7 @@ def run(**kwargs):
     return size(Scenario(**kwargs), CATALOG).results
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios, st.integers(1, 100_000))
 def test_more_concurrency_never_fewer_nodes(base, extra):
     fewer, more = run(**base), run(**{**base, "concurrency": base["concurrency"] + extra})
@@ -33,7 +33,7 @@ def test_more_concurrency_never_fewer_nodes(base, extra):
         assert more.nodes_minimum >= fewer.nodes_minimum
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios)
 def test_fp16_never_fewer_nodes_than_fp8(base):
     fp8, fp16 = run(**base, kv_precision="fp8"), run(**base, kv_precision="fp16")
@@ -43,7 +43,7 @@ def test_fp16_never_fewer_nodes_than_fp8(base):
         assert fp16.nodes_final >= fp8.nodes_final
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios)
 def test_n_plus_1_adds_exactly_one_node(base):
     none, ha = run(**{**base, "ha": "none"}), run(**{**base, "ha": "n+1"})
@@ -54,7 +54,7 @@ def test_n_plus_1_adds_exactly_one_node(base):
         assert ha.nodes_with_headroom == none.nodes_with_headroom
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios, st.integers(0, 200_000))
 def test_longer_context_never_more_sessions_per_node(base, extra):
     short = run(**base)
@@ -63,7 +63,7 @@ def test_longer_context_never_more_sessions_per_node(base, extra):
     assert long.kv_per_session_bytes >= short.kv_per_session_bytes
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenarios)
 def test_headroom_and_minimum_order(base):
     r = run(**base)

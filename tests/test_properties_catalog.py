@@ -22,8 +22,8 @@ from llm_sizing.stages.memory.physical import candidate_layouts
 CATALOG = load_catalog()
 MODELS = sorted(m.name for m in CATALOG.models)
 SERVERS = sorted(s.name for s in CATALOG.servers)
-#: examples per property: 60 in the suite (about 25 s); LLM_SIZING_PROPERTY_EXAMPLES=N for a longer run
-SETTINGS = settings(max_examples=int(os.environ.get("LLM_SIZING_PROPERTY_EXAMPLES", "60")), deadline=None,
+#: examples per property: 40 in the suite (about 10 s); LLM_SIZING_PROPERTY_EXAMPLES=N for a longer run
+SETTINGS = settings(max_examples=int(os.environ.get("LLM_SIZING_PROPERTY_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 layouts = st.sampled_from(["auto", 1, 2, 4, 8])

@@ -86,8 +86,8 @@ TINY = Plan(
     attention_shape=(("q_heads", 8), ("kv_heads", 2), ("head_dim", 64), ("kv_bytes", 2)),
     moe_tokens=(1, 8, 64),
     moe_shape=(("experts", 8), ("top_k", 2), ("hidden", 128), ("intermediate", 128)),
-    copy_bytes=32 * MIB, square=256, launch_kernels=200, rotate_bytes=32 * MIB, attention_rotate_bytes=32 * MIB,
-    repeats=5, warmup=1)
+    copy_bytes=32 * MIB, square=256, launch_kernels=200, rotate_bytes=4 * MIB, attention_rotate_bytes=4 * MIB,
+    repeats=3, warmup=1)
 
 PLANS = {plan.name: plan for plan in (FULL, TINY)}
 

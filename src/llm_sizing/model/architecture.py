@@ -705,6 +705,13 @@ class _Reader:
         return (index + 1) % step == 0
 
     def moe(self, experts: int) -> MixtureOfExperts:
+        """The MoE block (the same value for every MoE layer: built once)."""
+        cache = self.__dict__.setdefault("_moe_blocks", {})
+        if experts not in cache:
+            cache[experts] = self._moe(experts)
+        return cache[experts]
+
+    def _moe(self, experts: int) -> MixtureOfExperts:
         hidden, per_token = self.c["hidden_size"], self.experts_per_token() or 1
         if "expert_biases" in self.traits:  # gpt-oss: gate_up fused with biases, router with bias
             size = self.c.get("intermediate_size")
@@ -765,11 +772,13 @@ class _Reader:
 
     def checkpoint(self, layers=()) -> tuple[Optional[CheckpointFormat], Optional[str]]:
         quantization = self.top.get("quantization_config") or self.c.get("quantization_config")
-        try:
-            components = [{c.name for c in layer.mixer.parameters() + layer.ffn.parameters() if c.quantizable}
-                          for layer in layers]
-        except ArchitectureError:
-            components = []  # the weights cannot be counted anyway
+        components = []  # per layer, its quantizable components: only an ignore list needs them
+        if quantization or self.hf_quant_config:
+            try:
+                components = [{c.name for c in layer.mixer.parameters() + layer.ffn.parameters() if c.quantizable}
+                              for layer in layers]
+            except ArchitectureError:
+                pass  # the weights cannot be counted anyway
         try:
             return checkpoint_format(self.dtype(), quantization, self.hf_quant_config, self.label, components), None
         except ArchitectureError as error:
