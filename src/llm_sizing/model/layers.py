@@ -215,8 +215,24 @@ def recurrent_ops(prefix: str, step: Step, shard: Shard, state_bytes: int, state
     return ops + [Elementwise(f"{prefix}_gated_norm", 3 * step.tokens * inner / shard.tp * ACTIVATION_BYTES)]
 
 
+class _RecurrentMixer:
+    """What the recurrent mixers (Mamba2, Gated DeltaNet, KDA) share: one state cache, kept 1 + N
+    times under speculative decoding; no tensor-parallel constraint unless the kind states one
+    (KDA: its heads)."""
+
+    @property
+    def caches(self) -> tuple:
+        return (self.cache,)
+
+    def speculative(self, tokens: int):
+        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
+
+    def tensor_parallel_problems(self, tp: int) -> list[str]:
+        return []
+
+
 @dataclass(frozen=True)
-class Mamba2:
+class Mamba2(_RecurrentMixer):
     """Mamba2 mixer (Nemotron-H): in_proj, depthwise conv, SSM parameters, gated norm, out_proj."""
 
     cache: RecurrentState
@@ -230,13 +246,6 @@ class Mamba2:
 
     kind = "mamba2"
 
-    @property
-    def caches(self) -> tuple:
-        return (self.cache,)
-
-    def speculative(self, tokens: int):
-        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
-
     def parameters(self) -> list[Component]:
         hidden, heads = self.hidden, self.heads
         inner = heads * self.head_dim
@@ -244,9 +253,6 @@ class Mamba2:
         params = (hidden * (2 * inner + 2 * self.groups * self.state + heads) + conv_dim * self.kernel
                   + (conv_dim if self.conv_bias else 0) + 3 * heads + inner + inner * hidden)
         return [Component("mamba", params, "tp")]
-
-    def tensor_parallel_problems(self, tp: int) -> list[str]:
-        return []
 
     def ops(self, step: Step, shard: Shard, weights) -> list:
         tokens, hidden, tp = step.tokens, self.hidden, shard.tp
@@ -265,7 +271,7 @@ class Mamba2:
 
 
 @dataclass(frozen=True)
-class GatedDeltaNet:
+class GatedDeltaNet(_RecurrentMixer):
     """Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5): in_proj (q, k, v, z, b, a), conv,
     A/dt, norm, out_proj."""
 
@@ -279,21 +285,11 @@ class GatedDeltaNet:
 
     kind = "gated_deltanet"
 
-    @property
-    def caches(self) -> tuple:
-        return (self.cache,)
-
-    def speculative(self, tokens: int):
-        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
-
     def parameters(self) -> list[Component]:
         hidden, key, value = self.hidden, self.k_heads * self.k_dim, self.v_heads * self.v_dim
         params = (hidden * (2 * key + 2 * value) + hidden * 2 * self.v_heads + (2 * key + value) * self.kernel
                   + 2 * self.v_heads + self.v_dim + value * hidden)
         return [Component("linear_attention", params, "tp")]
-
-    def tensor_parallel_problems(self, tp: int) -> list[str]:
-        return []
 
     def ops(self, step: Step, shard: Shard, weights) -> list:
         tokens, hidden, tp = step.tokens, self.hidden, shard.tp
@@ -310,7 +306,7 @@ class GatedDeltaNet:
 
 
 @dataclass(frozen=True)
-class KimiDeltaAttention:
+class KimiDeltaAttention(_RecurrentMixer):
     """Kimi Delta Attention (Kimi Linear): q, k, v projections of `heads` x `head_dim`, one short
     convolution each (fp32 weights), low-rank forget (f_a, f_b) and output (g_a, g_b) gates, a beta
     projection, A_log and dt_bias, an output norm, o_proj. Shapes: vLLM kda.py (KimiDeltaAttention)
@@ -324,13 +320,6 @@ class KimiDeltaAttention:
     problem: Optional[str] = None
 
     kind = "kda"
-
-    @property
-    def caches(self) -> tuple:
-        return (self.cache,)
-
-    def speculative(self, tokens: int):
-        return dataclasses.replace(self, cache=self.cache.speculative(tokens))
 
     def parameters(self) -> list[Component]:
         _refuse(self.problem)
