@@ -381,14 +381,9 @@ def catalog_import(ctx, source, name, aliases, into, replace, catalog_dirs):
     """
     from .catalog import load_catalog
     from .catalog.huggingface import model_entry_from_reference, write_entry
-    from .catalog.loader import user_catalog_dirs
+    from .files import is_dir
 
-    from .files import expand, is_dir
-
-    targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
-    if not targets:
-        raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
-    directory = expand(targets[0])
+    directory = _target_dir(ctx, into, catalog_dirs)
     entry = model_entry_from_reference(source, name=name, aliases=tuple(aliases))
     entry.architecture.checkpoint_format()  # refuse a checkpoint format the tool cannot read
     # the catalog every later command loads: the directories in use plus the one written to
@@ -428,7 +423,6 @@ def calibrate():
 
 def _target_dir(ctx, into, catalog_dirs):
     from .catalog.loader import user_catalog_dirs
-
     from .files import expand
 
     targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()

@@ -210,7 +210,7 @@ class Catalog:
         return Catalog(self.models, self.servers, self.storage, tuple(entries), self.sources)
 
     def check_addition(self, kind: str, entry: Entry, replace: bool = False) -> None:
-        """Refuse to add `entry` (catalog import, calibrate) where it would break the catalog: its name
+        """Refuse to add `entry` (catalog import) where it would break the catalog: its name
         equal to an existing entry's (unless `replace`), or any of its names and aliases already used
         by another entry, which every later load would refuse."""
         noun = KIND_NOUN[kind]
