@@ -23,6 +23,9 @@ GPT_OSS = HF / "openai--gpt-oss-20b" / "config.json"
     (["--model", "~nosuchuser/config.json"] + BASE, "cannot expand '~': no such user"),
     (["--catalog", "~nosuchuser/cat"] + SIZE, "cannot expand '~': no such user"),
     (["catalog", "import", GPT_OSS, "--name", "x1", "--into", "~nosuchuser/cat"], "no such user"),
+    # an empty --into names the empty path (it used to fall back to "give --into DIR")
+    (["catalog", "import", GPT_OSS, "--name", "x1", "--into", ""], "an empty path"),
+    (["calibrate", "runs", "data/runs/fit/vllm-ci.json", "--into", ""], "an empty path"),
 ])
 def test_paths_the_file_system_refuses(argv, needle):
     one_line_error(argv, needle)
@@ -180,6 +183,11 @@ def test_a_fifo_is_not_waited_on(tmp_path):
     one_line_error(["calibrate", "runs", tmp_path / "runs.json"], "not a regular file")
 
 
+#: a run the fit takes (a vLLM CI latency row's setup): each case below breaks one field of it
+GOOD_RUN = {"id": "r", "model": "llama-3.1-8b", "server": "dgx200", "engine": "vllm", "mode": "fixed_batch",
+            "input_tokens": 32, "output_tokens": 128, "concurrency": 8, "tpot_ms": 6.5}
+
+
 @pytest.mark.parametrize("rows, needle", [
     ([1], "a run must be an object"),
     ([{"id": "r", "model": 5}], "model must be text"),
@@ -187,6 +195,12 @@ def test_a_fifo_is_not_waited_on(tmp_path):
     ([{"id": "r", "tpot_ms": "fast"}], "tpot_ms must be a number"),
     ([{"id": "r", "expert_parallel": [1]}], "expert_parallel must be true or false"),
     ([{"id": "r"}], "lacks model, server, engine"),
+    # the 100,000-invocation fuzz run at seed 2000 found an unknown KV precision raising a KeyError in the
+    # prediction; an unknown engine was fitted into terms no profile can hold
+    ([dict(GOOD_RUN, kv_precision=" fp8 ")], "unknown KV precision ' fp8 '. Valid KV precisions: bf16, fp16, "
+                                             "fp32, fp8. Did you mean 'fp8'?"),
+    ([dict(GOOD_RUN, engine="vllmx")], "unknown engine 'vllmx'. Valid engines: sglang, trtllm, vllm. Did you "
+                                       "mean 'vllm'?"),
 ])
 def test_runs_files_are_checked_field_by_field(tmp_path, rows, needle):
     (tmp_path / "runs.json").write_text(json.dumps({"rows": rows}, allow_nan=True))

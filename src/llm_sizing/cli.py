@@ -425,7 +425,7 @@ def _target_dir(ctx, into, catalog_dirs):
     from .catalog.loader import user_catalog_dirs
     from .files import expand
 
-    targets = [into] if into else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
+    targets = [into] if into is not None else list(_dirs(ctx, catalog_dirs)) or user_catalog_dirs()
     if not targets:
         raise click.UsageError("give --into DIR (or --catalog DIR, or set LLM_SIZING_CATALOG) to say where to write")
     return expand(targets[0])
@@ -540,7 +540,7 @@ def calibrate_runs(ctx, files, model, server, engine, tensor_parallel, data_para
     runs = [run for path in files for run in read_runs(path, **setup)]
     result = fit_runs(runs, catalog, per_gpu)
     written = []
-    if into or force:
+    if into is not None or force:
         directory = _target_dir(ctx, into, catalog_dirs)
         gpus = {catalog.server(run.server).gpu_model for run in runs}
         for document in profiles_with_terms(catalog, result.fit, gpus):

@@ -32,7 +32,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..errors import CatalogError, InputError
+from ..errors import CatalogError, InputError, UnknownNameError
 
 MIN_RUNS_PER_GPU = 3
 LIGHT_LOAD = 8  # requests in flight up to which a TTFT fits the request overhead
@@ -67,8 +67,17 @@ class Run:
     reference: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
+        from ..stages.latency.engines import ENGINES
+        from ..units import KV_PRECISION_BYTES
+
         if self.mode not in MODES:
             raise InputError(f"run {self.id}: mode must be one of {', '.join(MODES)}; got {self.mode!r}")
+        # names the prediction looks up: refused here by name (an unknown KV precision was a KeyError, an
+        # unknown engine was fitted terms that no profile can hold)
+        for kind, name, valid in (("engine", self.engine, ENGINES), ("KV precision", self.kv_precision,
+                                                                      KV_PRECISION_BYTES)):
+            if name not in valid:
+                raise InputError(f"run {self.id}: {UnknownNameError(kind, name, valid)}")
         for name in ("input_tokens", "output_tokens", "concurrency"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
