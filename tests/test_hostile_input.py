@@ -201,6 +201,8 @@ GOOD_RUN = {"id": "r", "model": "llama-3.1-8b", "server": "dgx200", "engine": "v
                                              "fp32, fp8. Did you mean 'fp8'?"),
     ([dict(GOOD_RUN, engine="vllmx")], "unknown engine 'vllmx'. Valid engines: sglang, trtllm, vllm. Did you "
                                        "mean 'vllm'?"),
+    # a weight format was refused in the words of a flag the user never gave (--weight-format)
+    ([dict(GOOD_RUN, weight_format="fp5")], "run r: unknown weight format 'fp5'. Valid weight formats: bf16, "),
 ])
 def test_runs_files_are_checked_field_by_field(tmp_path, rows, needle):
     (tmp_path / "runs.json").write_text(json.dumps({"rows": rows}, allow_nan=True))

@@ -67,6 +67,7 @@ class Run:
     reference: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
+        from ..model.weights import FORMATS
         from ..stages.latency.engines import ENGINES
         from ..units import KV_PRECISION_BYTES
 
@@ -78,6 +79,8 @@ class Run:
                                                                       KV_PRECISION_BYTES)):
             if name not in valid:
                 raise InputError(f"run {self.id}: {UnknownNameError(kind, name, valid)}")
+        if self.weight_format is not None and self.weight_format not in FORMATS:
+            raise InputError(f"run {self.id}: {UnknownNameError('weight format', self.weight_format, FORMATS)}")
         for name in ("input_tokens", "output_tokens", "concurrency"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
