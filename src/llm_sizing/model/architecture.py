@@ -456,14 +456,19 @@ class _Reader:
                                    intermediate=intermediate))
         return specs
 
-    def _specs_from_linear_attn(self, n_layers: int) -> list[LayerSpec]:
-        config = self.c["linear_attn_config"]
+    def _sub_config(self, key: str, known: set) -> Mapping:
+        """A nested config object whose every key this tool reads, or one line naming what is wrong."""
+        config = self.c[key]
         if not isinstance(config, Mapping):
-            raise ArchitectureError(f"{self.label}: config key 'linear_attn_config' must be an object")
-        unknown = sorted(set(config) - KDA_KEYS)
+            raise ArchitectureError(f"{self.label}: config key '{key}' must be an object")
+        unknown = sorted(set(config) - set(known))
         if unknown:
-            raise ArchitectureError(f"{self.label}: config key 'linear_attn_config' has keys this tool does not read: "
+            raise ArchitectureError(f"{self.label}: config key '{key}' has keys this tool does not read: "
                                     f"{', '.join(unknown)}")
+        return config
+
+    def _specs_from_linear_attn(self, n_layers: int) -> list[LayerSpec]:
+        config = self._sub_config("linear_attn_config", KDA_KEYS)
         lists = {}
         for key in ("kda_layers", "full_attn_layers"):
             values = config.get(key)
@@ -478,13 +483,7 @@ class _Reader:
         return [LayerSpec("kda" if index + 1 in kda else "full_attention") for index in range(n_layers)]
 
     def _specs_from_sparse_attention(self, n_layers: int) -> list[LayerSpec]:
-        config = self.c["sparse_attention_config"]
-        if not isinstance(config, Mapping):
-            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config' must be an object")
-        unknown = sorted(set(config) - SPARSE_ATTENTION_KEYS)
-        if unknown:
-            raise ArchitectureError(f"{self.label}: config key 'sparse_attention_config' has keys this tool does not "
-                                    f"read: {', '.join(unknown)}")
+        config = self._sub_config("sparse_attention_config", SPARSE_ATTENTION_KEYS)
         if not config.get("use_sparse_attention"):
             return [LayerSpec("full_attention")] * n_layers
         freq = config.get("sparse_attention_freq")
